@@ -1,0 +1,805 @@
+package io.raftkv.core;
+
+import io.raftkv.core.log.LogStorage;
+import io.raftkv.core.log.LogView;
+import io.raftkv.core.log.RaftLog;
+import io.raftkv.core.message.AppendEntriesRequest;
+import io.raftkv.core.message.AppendEntriesResponse;
+import io.raftkv.core.message.HeartbeatRequest;
+import io.raftkv.core.message.HeartbeatResponse;
+import io.raftkv.core.message.RaftMessage;
+import io.raftkv.core.message.ReadIndexRequest;
+import io.raftkv.core.message.ReadIndexResponse;
+import io.raftkv.core.message.TimeoutNow;
+import io.raftkv.core.message.VoteRequest;
+import io.raftkv.core.message.VoteResponse;
+import io.raftkv.core.progress.FollowerProgress;
+import io.raftkv.core.progress.ReplicationState;
+import io.raftkv.core.quorum.MajorityQuorum;
+import io.raftkv.core.quorum.VoteTally;
+import io.raftkv.core.read.ReadBarriers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Raft node as a pure, deterministic state machine. It has no threads, no clock, no sockets and no files:
+ * the runtime feeds it {@link #tick() ticks}, {@link #step(RaftMessage) messages}, {@link #propose proposals}
+ * and {@link #readIndex read requests}, and collects what must be done as a {@link Ready}, confirming it with
+ * {@link #advance(Ready)}. Given the same inputs and the same random source it always produces the same
+ * outputs, which is what lets the simulator test it under thousands of fault schedules.
+ *
+ * <p>Not thread-safe: one thread owns a node.
+ *
+ * <p>Implements leader election with randomized timeouts, pre-vote and check-quorum; log replication with
+ * per-follower progress, pipelining within a bounded window, batching under a byte limit and fast
+ * backtracking; commitment by counting only entries of the current term; ReadIndex with one heartbeat round
+ * per batch of reads and forwarding from followers; leadership transfer.
+ */
+public final class RaftNode {
+
+    private final RaftConfig config;
+    private final NodeId id;
+    private final RandomGenerator random;
+    private final RaftLog log;
+    private final Configuration membership;
+
+    private long term;
+    private NodeId votedFor;
+    /** The hard state last handed out for persisting (or read at start). */
+    private HardState handedOutHardState;
+
+    private Role role;
+    private NodeId leader;
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+    private VoteTally votes;
+
+    /** Leader only: one entry per other member, in id order so output is deterministic. */
+    private final Map<NodeId, FollowerProgress> progress = new TreeMap<>();
+    private NodeId transferTarget;
+    private final UncommittedBytes uncommitted = new UncommittedBytes();
+    private long[] quorumScratch;
+
+    private final ReadBarriers reads = new ReadBarriers();
+
+    private List<RaftMessage> messages = new ArrayList<>();
+    private List<RaftMessage> messagesAfterPersist = new ArrayList<>();
+    private List<Long> abortedReads = new ArrayList<>();
+    private Ready outstanding;
+
+    /**
+     * Creates a node that resumes from what {@code storage} holds (term, vote, membership and log).
+     *
+     * @param config  settings; {@code config.id()} is this node
+     * @param storage the durable state to start from; the runtime keeps writing to it as Readys instruct
+     * @param random  the source of election-timeout randomness (seeded, so runs can be replayed)
+     */
+    public RaftNode(RaftConfig config, LogStorage storage, RandomGenerator random) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.id = config.id();
+        this.random = Objects.requireNonNull(random, "random");
+        this.log = new RaftLog(Objects.requireNonNull(storage, "storage"));
+        this.membership = storage.configuration();
+        HardState hs = storage.hardState();
+        this.term = hs.term();
+        this.votedFor = hs.votedFor();
+        this.handedOutHardState = hs;
+        this.quorumScratch = new long[Math.max(1, membership.voters().size())];
+        becomeFollower(term, null);
+    }
+
+    // ------------------------------------------------------------------------------------------------ inputs
+
+    /** Advances logical time by one tick: elections, heartbeats, check-quorum and transfer timeouts. */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            electionElapsed++;
+            if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+                campaign(false);
+            }
+        }
+    }
+
+    /** Starts an election now, as if the election timeout had fired (ignored if this node cannot vote). */
+    public void campaign() {
+        if (role != Role.LEADER) {
+            campaign(false);
+        }
+    }
+
+    /**
+     * Proposes one command. See {@link #propose(List)}.
+     */
+    public ProposalResult propose(byte[] command) {
+        return propose(List.of(command));
+    }
+
+    /**
+     * Proposes commands as consecutive log entries: at the leader they are appended at once and replicated in
+     * the next {@link Ready}, so many proposals between two Readys travel in one message per follower.
+     */
+    public ProposalResult propose(List<byte[]> commands) {
+        if (role != Role.LEADER) {
+            return new NotLeader(leader);
+        }
+        if (transferTarget != null) {
+            return new ProposalResult.TransferInProgress(transferTarget);
+        }
+        if (commands.isEmpty()) {
+            throw new IllegalArgumentException("propose needs at least one command");
+        }
+        long bytes = 0;
+        for (byte[] c : commands) {
+            bytes += (long) c.length + Entry.OVERHEAD_BYTES;
+        }
+        if (uncommitted.total() > 0 && uncommitted.total() + bytes > config.maxUncommittedBytes()) {
+            return new ProposalResult.Overloaded(uncommitted.total(), config.maxUncommittedBytes());
+        }
+        long first = log.lastIndex() + 1;
+        List<Entry> entries = new ArrayList<>(commands.size());
+        long index = first;
+        for (byte[] c : commands) {
+            entries.add(Entry.command(index++, term, Objects.requireNonNull(c, "command")));
+        }
+        log.append(entries);
+        uncommitted.add(index - 1, bytes);
+        return new ProposalResult.Accepted(first, index - 1, term);
+    }
+
+    /**
+     * Requests a linearizable read barrier identified by {@code requestId} (unique among this node's pending
+     * reads). When a later {@link Ready} lists it in {@link Ready#readStates()}, local state reflects every
+     * write committed before this call. Followers forward the request to the leader.
+     */
+    public ReadIndexResult readIndex(long requestId) {
+        if (role == Role.LEADER) {
+            registerLeaderRead(requestId, null);
+            return new ReadIndexResult.Accepted();
+        }
+        if (leader == null) {
+            return new NotLeader(null);
+        }
+        reads.forwarded(requestId);
+        send(new ReadIndexRequest(id, leader, term, requestId));
+        return new ReadIndexResult.Accepted();
+    }
+
+    /**
+     * Hands leadership to {@code target}: proposals are refused while the target is brought up to date and
+     * then told to start an election at once. If that has not happened within an election timeout, this
+     * leader resumes normal operation.
+     */
+    public TransferResult transferLeadership(NodeId target) {
+        if (role != Role.LEADER) {
+            return new NotLeader(leader);
+        }
+        if (target.equals(id)) {
+            return new TransferResult.InvalidTarget(target, "it is already the leader");
+        }
+        if (!membership.isVoter(target)) {
+            return new TransferResult.InvalidTarget(target, "it is not a voting member");
+        }
+        if (target.equals(transferTarget)) {
+            return new TransferResult.Started(target);
+        }
+        transferTarget = target;
+        electionElapsed = 0; // the transfer gives up after one election timeout from now
+        FollowerProgress pr = progress.get(target);
+        if (pr.match() == log.lastIndex()) {
+            send(new TimeoutNow(id, target, term));
+        } else {
+            pr.setAppendWanted(true);
+        }
+        return new TransferResult.Started(target);
+    }
+
+    /**
+     * Feeds a message from a peer.
+     *
+     * @throws IllegalArgumentException if the message is not addressed to this node
+     * @throws RaftInvariantViolation   if the message would break a safety invariant (a second leader in
+     *                                  this node's term, or a request to replace committed entries)
+     */
+    public void step(RaftMessage m) {
+        if (!m.to().equals(id)) {
+            throw new IllegalArgumentException("message for " + m.to() + " delivered to " + id + ": " + m);
+        }
+        if (m.from().equals(id)) {
+            return;
+        }
+        if (m.term() > term) {
+            if (m instanceof VoteRequest v && !v.leadershipTransfer() && inLeaderLease()) {
+                // We heard from a leader less than an election timeout ago: this candidate is disruptive
+                // (partitioned, or removed), so neither its term nor its request counts.
+                return;
+            }
+            if (m instanceof VoteRequest v && v.preVote()) {
+                // A pre-vote never changes anybody's term.
+            } else if (m instanceof VoteResponse r && r.preVote() && r.granted()) {
+                // A granted pre-vote carries the term we would campaign in; we adopt it only by winning.
+            } else if (m instanceof AppendEntriesRequest || m instanceof HeartbeatRequest) {
+                becomeFollower(m.term(), m.from());
+            } else {
+                becomeFollower(m.term(), null);
+            }
+        } else if (m.term() < term) {
+            if (m instanceof AppendEntriesRequest || m instanceof HeartbeatRequest) {
+                // A stale leader: tell it our term so that it steps down.
+                send(AppendEntriesResponse.rejected(id, m.from(), term, 0, 0, 0));
+            } else if (m instanceof VoteRequest v && v.preVote()) {
+                send(new VoteResponse(id, m.from(), term, true, false));
+            }
+            return;
+        }
+
+        if (m instanceof VoteRequest v) {
+            handleVoteRequest(v);
+        } else if (m instanceof VoteResponse r) {
+            handleVoteResponse(r);
+        } else if (m instanceof AppendEntriesRequest a) {
+            acceptLeader(a.from());
+            handleAppendEntries(a);
+        } else if (m instanceof HeartbeatRequest h) {
+            acceptLeader(h.from());
+            handleHeartbeat(h);
+        } else if (m instanceof AppendEntriesResponse r) {
+            if (role == Role.LEADER) {
+                handleAppendResponse(r);
+            }
+        } else if (m instanceof HeartbeatResponse r) {
+            if (role == Role.LEADER) {
+                handleHeartbeatResponse(r);
+            }
+        } else if (m instanceof TimeoutNow) {
+            if (promotable() && role == Role.FOLLOWER) {
+                campaign(true);
+            }
+        } else if (m instanceof ReadIndexRequest r) {
+            if (role == Role.LEADER) {
+                registerLeaderRead(r.requestId(), r.from());
+            } else {
+                send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
+            }
+        } else if (m instanceof ReadIndexResponse r) {
+            if (reads.answered(r.requestId())) {
+                if (r.success()) {
+                    reads.awaitApply(r.requestId(), r.readIndex());
+                } else {
+                    abortedReads.add(r.requestId());
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ output
+
+    /** True if {@link #ready()} has something to hand out (always false while a Ready is outstanding). */
+    public boolean hasReady() {
+        if (outstanding != null) {
+            return false;
+        }
+        return hardStateChanged() || log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
+                || log.hasEntriesToApply() || reads.hasReleasable(log.appliedIndex()) || !abortedReads.isEmpty()
+                || (role == Role.LEADER && replicationPending());
+    }
+
+    /**
+     * Collects everything the runtime must now do. At a leader this is also when replication messages are
+     * built, so every proposal since the previous Ready travels in one append per follower.
+     *
+     * @throws IllegalStateException if the previous Ready has not been advanced
+     */
+    public Ready ready() {
+        if (outstanding != null) {
+            throw new IllegalStateException("the previous Ready must be advanced before asking for another");
+        }
+        if (role == Role.LEADER) {
+            flushReplication();
+        }
+        HardState hs = hardStateChanged() ? new HardState(term, votedFor) : null;
+        List<Entry> entries = log.hasUnstable() ? log.unstableEntries() : List.of();
+        List<Entry> toApply = log.hasEntriesToApply() ? log.entriesToApply(config.maxApplyBytes()) : List.of();
+        if (!toApply.isEmpty()) {
+            log.applyingTo(toApply.get(toApply.size() - 1).index());
+        }
+        List<ReadState> released = reads.hasReleasable(log.appliedIndex())
+                ? reads.release(log.appliedIndex()) : List.of();
+        Ready ready = new Ready(hs, entries, take(messages), take(messagesAfterPersist), toApply, released,
+                abortedReads.isEmpty() ? List.of() : List.copyOf(abortedReads));
+        messages = new ArrayList<>();
+        messagesAfterPersist = new ArrayList<>();
+        abortedReads.clear();
+        if (hs != null) {
+            handedOutHardState = hs;
+        }
+        outstanding = ready;
+        return ready;
+    }
+
+    /**
+     * Confirms that the runtime has carried out {@code ready}: its hard state and entries are durable and its
+     * messages sent. Its committed entries counted as handed out for applying from the moment {@link #ready()}
+     * returned them; report their application with {@link #appliedTo(long)}, before or after this call.
+     */
+    public void advance(Ready ready) {
+        if (ready != outstanding) {
+            throw new IllegalArgumentException("advance must be given the Ready last returned by ready()");
+        }
+        outstanding = null;
+        if (!ready.entries().isEmpty()) {
+            Entry last = ready.entries().get(ready.entries().size() - 1);
+            log.stableTo(last.index(), last.term());
+        }
+        if (role == Role.LEADER) {
+            maybeCommit(); // our own log now counts up to what is persisted
+        }
+    }
+
+    /** Reports that the state machine has applied every entry up to {@code index}. */
+    public void appliedTo(long index) {
+        log.appliedTo(index);
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    /** This node's id. */
+    public NodeId id() {
+        return id;
+    }
+
+    /** Current role. */
+    public Role role() {
+        return role;
+    }
+
+    /** Current term. */
+    public long term() {
+        return term;
+    }
+
+    /** The leader this node knows of, or null. */
+    public NodeId leader() {
+        return leader;
+    }
+
+    /** A read-only view of the log (including entries not yet persisted). */
+    public LogView log() {
+        return log;
+    }
+
+    /** The node's state for operators and tests. */
+    public Status status() {
+        List<FollowerStatus> followers = new ArrayList<>();
+        if (role == Role.LEADER) {
+            for (FollowerProgress pr : progress.values()) {
+                followers.add(new FollowerStatus(pr.id(), pr.state().name().toLowerCase(java.util.Locale.ROOT),
+                        pr.match(), pr.next(), pr.inflight().count(), pr.recentActive()));
+            }
+        }
+        return new Status(id, role, term, votedFor, leader, log.commitIndex(), log.appliedIndex(),
+                log.lastIndex(), log.persistedIndex(), membership, transferTarget, List.copyOf(followers));
+    }
+
+    // ------------------------------------------------------------------------------------------------ roles
+
+    private boolean promotable() {
+        return membership.isVoter(id);
+    }
+
+    private boolean inLeaderLease() {
+        return config.checkQuorum() && leader != null && electionElapsed < config.electionTicks();
+    }
+
+    private void becomeFollower(long newTerm, NodeId newLeader) {
+        if (role == Role.LEADER) {
+            stepDownAsLeader();
+        }
+        if (newTerm != term) {
+            term = newTerm;
+            votedFor = null;
+        }
+        role = membership.learners().contains(id) ? Role.LEARNER : Role.FOLLOWER;
+        setLeader(newLeader);
+        votes = null;
+        resetTimers();
+    }
+
+    private void becomePreCandidate() {
+        role = Role.PRE_CANDIDATE;
+        setLeader(null);
+        votes = new VoteTally(membership.voters());
+        resetTimers();
+    }
+
+    private void becomeCandidate() {
+        term++;
+        votedFor = id;
+        role = Role.CANDIDATE;
+        setLeader(null);
+        votes = new VoteTally(membership.voters());
+        resetTimers();
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        setLeader(id);
+        votes = null;
+        resetTimers();
+        transferTarget = null;
+        uncommitted.reset();
+        progress.clear();
+        long next = log.lastIndex() + 1;
+        for (NodeId member : membership.members()) {
+            if (!member.equals(id)) {
+                FollowerProgress pr = new FollowerProgress(member, next, config.maxInflightAppends(),
+                        config.maxInflightBytes());
+                // Give every follower one election timeout to answer before check-quorum counts it absent.
+                pr.setRecentActive(true);
+                pr.setAppendWanted(true);
+                progress.put(member, pr);
+            }
+        }
+        // The no-op lets this leader commit (and so learn the commit index of) entries of earlier terms.
+        log.append(List.of(Entry.noop(next, term)));
+        maybeCommit(); // a single-voter cluster commits as soon as the no-op is persisted
+    }
+
+    private void stepDownAsLeader() {
+        for (ReadBarriers.LeaderRead r : reads.abortLeaderReads()) {
+            if (r.origin() == null) {
+                abortedReads.add(r.requestId());
+            } else {
+                messagesAfterPersist.add(new ReadIndexResponse(id, r.origin(), term, r.requestId(), 0, false));
+            }
+        }
+        progress.clear();
+        transferTarget = null;
+        uncommitted.reset();
+    }
+
+    private void setLeader(NodeId newLeader) {
+        if (!Objects.equals(leader, newLeader)) {
+            // Answers to reads forwarded to the old leader may never come: fail them so callers retry.
+            abortedReads.addAll(reads.abortForwarded());
+        }
+        leader = newLeader;
+    }
+
+    private void acceptLeader(NodeId from) {
+        if (role == Role.LEADER) {
+            throw new RaftInvariantViolation("election safety: " + id + " is leader of term " + term
+                    + " and received a leader message from " + from + " in the same term");
+        }
+        if (role == Role.CANDIDATE || role == Role.PRE_CANDIDATE || !from.equals(leader)) {
+            becomeFollower(term, from);
+        }
+        electionElapsed = 0;
+    }
+
+    private void resetTimers() {
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
+    }
+
+    // ------------------------------------------------------------------------------------------------ election
+
+    private void campaign(boolean transfer) {
+        if (!promotable()) {
+            return;
+        }
+        if (config.preVote() && !transfer) {
+            becomePreCandidate();
+            requestVotes(true, false);
+        } else {
+            becomeCandidate();
+            requestVotes(false, transfer);
+        }
+    }
+
+    /** Votes for itself and asks every other voter; a single-voter cluster wins at once. */
+    private void requestVotes(boolean preVote, boolean transfer) {
+        long voteTerm = preVote ? term + 1 : term;
+        votes.record(id, true);
+        if (votes.result() == VoteTally.Result.WON) {
+            wonElection(preVote);
+            return;
+        }
+        for (NodeId voter : membership.voters()) {
+            if (!voter.equals(id)) {
+                send(new VoteRequest(id, voter, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
+            }
+        }
+    }
+
+    private void wonElection(boolean preVotePhase) {
+        if (preVotePhase) {
+            // The pre-vote says we could win: now raise the term and run the real election.
+            becomeCandidate();
+            requestVotes(false, false);
+        } else {
+            becomeLeader();
+        }
+    }
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote = m.from().equals(votedFor)
+                || (votedFor == null && leader == null)
+                || (m.preVote() && m.term() > term);
+        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+            send(new VoteResponse(id, m.from(), m.term(), m.preVote(), true));
+            if (!m.preVote()) {
+                votedFor = m.from();
+                electionElapsed = 0;
+            }
+        } else {
+            send(new VoteResponse(id, m.from(), term, m.preVote(), false));
+        }
+    }
+
+    private void handleVoteResponse(VoteResponse m) {
+        boolean expected = (role == Role.PRE_CANDIDATE && m.preVote()) || (role == Role.CANDIDATE && !m.preVote());
+        if (!expected) {
+            return;
+        }
+        votes.record(m.from(), m.granted());
+        switch (votes.result()) {
+            case WON -> wonElection(role == Role.PRE_CANDIDATE);
+            case LOST -> becomeFollower(term, null);
+            case PENDING -> { }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ follower
+
+    private void handleAppendEntries(AppendEntriesRequest m) {
+        if (m.prevLogIndex() < log.commitIndex()) {
+            // Everything up to our commit index equals the leader's log already.
+            send(AppendEntriesResponse.accepted(id, m.from(), term, log.commitIndex()));
+            return;
+        }
+        long lastNew = log.tryAppend(m.prevLogIndex(), m.prevLogTerm(), m.entries());
+        if (lastNew >= 0) {
+            log.commitTo(Math.min(m.leaderCommit(), lastNew));
+            send(AppendEntriesResponse.accepted(id, m.from(), term, lastNew));
+        } else {
+            long hintIndex = log.findConflictByTerm(Math.min(m.prevLogIndex(), log.lastIndex()), m.prevLogTerm());
+            long hintTerm = log.term(hintIndex);
+            send(AppendEntriesResponse.rejected(id, m.from(), term, m.prevLogIndex(), hintIndex,
+                    Math.max(hintTerm, 0)));
+        }
+    }
+
+    private void handleHeartbeat(HeartbeatRequest m) {
+        // The leader caps the commit at our known match, so every index up to it is in our log.
+        log.commitTo(m.commit());
+        send(new HeartbeatResponse(id, m.from(), term, m.readRound()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ leader
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= config.electionTicks()) {
+            electionElapsed = 0;
+            if (config.checkQuorum() && !quorumActive()) {
+                becomeFollower(term, null); // we cannot reach a majority: stop acting as leader
+                return;
+            }
+            transferTarget = null; // a transfer that has not happened within an election timeout is abandoned
+        }
+        if (heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+        }
+    }
+
+    /** Counts the voters heard from since the last check, then starts a new check period. */
+    private boolean quorumActive() {
+        int active = membership.isVoter(id) ? 1 : 0;
+        for (FollowerProgress pr : progress.values()) {
+            if (membership.isVoter(pr.id()) && pr.recentActive()) {
+                active++;
+            }
+            pr.setRecentActive(false);
+        }
+        return active >= membership.quorum();
+    }
+
+    private void broadcastHeartbeat() {
+        long round = reads.needsRound() ? reads.startRound() : reads.round();
+        for (FollowerProgress pr : progress.values()) {
+            send(new HeartbeatRequest(id, pr.id(), term, Math.min(pr.match(), log.commitIndex()), round));
+        }
+    }
+
+    private void handleAppendResponse(AppendEntriesResponse m) {
+        FollowerProgress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentActive(true);
+        if (!m.success()) {
+            long probeFrom;
+            if (!config.enabled(Mechanism.FAST_BACKTRACKING)) {
+                probeFrom = m.rejectedIndex() - 1;
+            } else if (m.hintTerm() > 0) {
+                // Skip every leader entry above the hint whose term is too new to match the follower's.
+                probeFrom = log.findConflictByTerm(m.hintIndex(), m.hintTerm());
+            } else {
+                probeFrom = m.hintIndex();
+            }
+            if (pr.rejected(m.rejectedIndex(), probeFrom)) {
+                pr.setAppendWanted(true);
+            }
+            return;
+        }
+        boolean advanced = pr.acknowledge(m.matchIndex());
+        if (pr.state() == ReplicationState.PROBE) {
+            pr.resumeProbe();
+            if (m.matchIndex() >= pr.match()) {
+                pr.becomeReplicate();
+            }
+        }
+        if (advanced) {
+            maybeCommit();
+        }
+        if (m.from().equals(transferTarget) && pr.match() == log.lastIndex()) {
+            send(new TimeoutNow(id, m.from(), term));
+        }
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse m) {
+        FollowerProgress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentActive(true);
+        pr.resumeProbe();
+        if (pr.match() < log.lastIndex()) {
+            if (pr.state() == ReplicationState.REPLICATE && pr.inflight().isFull()) {
+                pr.inflight().freeFirst(); // an answer was probably lost; let replication move again
+            }
+            pr.setAppendWanted(true);
+        }
+        if (membership.isVoter(m.from())) {
+            pr.ackReadRound(m.readRound());
+            confirmReads();
+        }
+    }
+
+    /** Commits the highest index a majority of voters holds, if it is of the current term. */
+    private void maybeCommit() {
+        int n = 0;
+        for (NodeId voter : membership.voters()) {
+            if (voter.equals(id)) {
+                quorumScratch[n++] = log.persistedIndex();
+            } else {
+                quorumScratch[n++] = progress.get(voter).match();
+            }
+        }
+        long agreed = MajorityQuorum.agreedValue(quorumScratch, n);
+        if (agreed <= log.commitIndex()) {
+            return;
+        }
+        // Raft paper 5.4.2: counting replicas is only proof of commitment for an entry of the current term.
+        if (log.term(agreed) != term && config.enabled(Mechanism.CURRENT_TERM_COMMIT_RULE)) {
+            return;
+        }
+        log.commitTo(agreed);
+        uncommitted.committedTo(agreed);
+        for (FollowerProgress pr : progress.values()) {
+            pr.setAppendWanted(true); // followers learn the new commit index with the next append
+        }
+        if (log.term(agreed) == term) {
+            reads.termCommitted(agreed);
+            if (membership.voters().size() == 1 && membership.isVoter(id)) {
+                confirmReads();
+            }
+        }
+    }
+
+    private void registerLeaderRead(long requestId, NodeId origin) {
+        if (log.term(log.commitIndex()) != term) {
+            // Until its no-op commits, a new leader's commit index may be behind what was committed before.
+            reads.waitForTermCommit(requestId, origin);
+            return;
+        }
+        reads.awaitRound(requestId, origin, log.commitIndex());
+        if (membership.voters().size() == 1 && membership.isVoter(id)) {
+            reads.startRound();
+            confirmReads();
+        }
+    }
+
+    /** Releases every read whose heartbeat round a majority of voters has acknowledged. */
+    private void confirmReads() {
+        int n = 0;
+        for (NodeId voter : membership.voters()) {
+            quorumScratch[n++] = voter.equals(id) ? reads.round() : progress.get(voter).readRoundAcked();
+        }
+        long confirmed = MajorityQuorum.agreedValue(quorumScratch, n);
+        for (ReadBarriers.LeaderRead r : reads.confirm(confirmed)) {
+            if (r.origin() == null) {
+                reads.awaitApply(r.requestId(), r.index());
+            } else {
+                send(new ReadIndexResponse(id, r.origin(), term, r.requestId(), r.index(), true));
+            }
+        }
+    }
+
+    /** True if a flush would send an append to some follower. */
+    private boolean replicationPending() {
+        if (reads.needsRound()) {
+            return true;
+        }
+        long last = log.lastIndex();
+        for (FollowerProgress pr : progress.values()) {
+            if (!pr.isPaused() && (pr.next() <= last || pr.appendWanted())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Builds the appends (and a heartbeat round for new reads) that the current state calls for. */
+    private void flushReplication() {
+        if (reads.needsRound()) {
+            broadcastHeartbeat();
+        }
+        for (FollowerProgress pr : progress.values()) {
+            sendAppends(pr);
+        }
+    }
+
+    private void sendAppends(FollowerProgress pr) {
+        while (!pr.isPaused()) {
+            long next = pr.next();
+            boolean hasEntries = next <= log.lastIndex();
+            if (!hasEntries && !pr.appendWanted()) {
+                return;
+            }
+            long prevIndex = next - 1;
+            long prevTerm = log.term(prevIndex);
+            if (prevTerm < 0) {
+                throw new RaftInvariantViolation("follower " + pr.id() + " needs entry " + next
+                        + " but the log starts at " + log.firstIndex()
+                        + "; sending snapshots is not supported by this version");
+            }
+            List<Entry> entries = hasEntries ? log.entriesFrom(next, config.maxAppendBytes()) : List.of();
+            long bytes = 0;
+            for (int i = 0; i < entries.size(); i++) {
+                bytes += entries.get(i).sizeBytes();
+            }
+            send(new AppendEntriesRequest(id, pr.id(), term, prevIndex, prevTerm, entries, log.commitIndex()));
+            pr.sentAppend(prevIndex + entries.size(), bytes, !entries.isEmpty());
+            if (pr.state() == ReplicationState.PROBE || entries.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    private void send(RaftMessage m) {
+        boolean leaderReplication = role == Role.LEADER && (m instanceof AppendEntriesRequest
+                || m instanceof HeartbeatRequest || m instanceof TimeoutNow || m instanceof ReadIndexResponse);
+        (leaderReplication ? messages : messagesAfterPersist).add(m);
+    }
+
+    private boolean hardStateChanged() {
+        return handedOutHardState.term() != term || !Objects.equals(handedOutHardState.votedFor(), votedFor);
+    }
+
+    private static <T> List<T> take(List<T> list) {
+        return list.isEmpty() ? List.of() : list;
+    }
+}

@@ -1,0 +1,45 @@
+package io.raftkv.core.log;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.Entry;
+import io.raftkv.core.HardState;
+import java.util.List;
+
+/**
+ * Read access to what a node has made durable: its hard state, membership and log. The runtime implements
+ * it (in memory for tests, on disk in production) and writes to it as a {@link io.raftkv.core.Ready}
+ * instructs; the core only reads. Entries handed to the runtime but not yet acknowledged are served by the
+ * core itself, so an implementation never sees a half-written append.
+ *
+ * <p>Index {@code firstIndex() - 1} is the last index covered by a snapshot (0 when there is none); its
+ * term must still be answerable by {@link #term}.
+ */
+public interface LogStorage {
+
+    /** The persisted term and vote. */
+    HardState hardState();
+
+    /** The membership the node starts with. */
+    Configuration configuration();
+
+    /** The first index held in the log (1 if nothing was ever compacted). */
+    long firstIndex();
+
+    /** The last index held, or {@code firstIndex() - 1} when the log is empty. */
+    long lastIndex();
+
+    /**
+     * The term of the entry at {@code index}, for {@code firstIndex() - 1 <= index <= lastIndex()}.
+     *
+     * @throws IndexOutOfBoundsException for any other index
+     */
+    long term(long index);
+
+    /**
+     * Consecutive entries from {@code from} to at most {@code toInclusive}, stopping before the total of
+     * {@link Entry#sizeBytes()} would exceed {@code maxBytes}, but always at least one entry.
+     *
+     * @throws IndexOutOfBoundsException if {@code from} is outside {@code firstIndex()..lastIndex()}
+     */
+    List<Entry> entries(long from, long toInclusive, long maxBytes);
+}

@@ -1,0 +1,171 @@
+package io.raftkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftkv.core.log.MemoryLogStorage;
+import io.raftkv.core.message.RaftMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Unit tests of the core through its public API, with messages delivered synchronously and in order. */
+class RaftNodeTest {
+
+    /** A minimal synchronous driver: persist every Ready at once, deliver messages in FIFO order. */
+    static final class Cluster {
+        final Map<NodeId, RaftNode> nodes = new LinkedHashMap<>();
+        final Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
+        final Map<NodeId, List<Entry>> applied = new LinkedHashMap<>();
+        final Map<NodeId, List<ReadState>> reads = new LinkedHashMap<>();
+        final ArrayDeque<RaftMessage> network = new ArrayDeque<>();
+
+        Cluster(String... ids) {
+            Configuration conf = Configuration.ofVoters(ids);
+            long seed = 1;
+            for (String s : ids) {
+                NodeId id = NodeId.of(s);
+                MemoryLogStorage disk = new MemoryLogStorage(conf);
+                disks.put(id, disk);
+                nodes.put(id, new RaftNode(RaftConfig.builder(id).build(), disk, new SplittableRandom(seed++)));
+                applied.put(id, new ArrayList<>());
+                reads.put(id, new ArrayList<>());
+            }
+        }
+
+        RaftNode node(String id) {
+            return nodes.get(NodeId.of(id));
+        }
+
+        void stabilize() {
+            boolean progress = true;
+            while (progress) {
+                progress = false;
+                for (Map.Entry<NodeId, RaftNode> e : nodes.entrySet()) {
+                    RaftNode n = e.getValue();
+                    while (n.hasReady()) {
+                        progress = true;
+                        Ready rd = n.ready();
+                        network.addAll(rd.messages());
+                        MemoryLogStorage disk = disks.get(e.getKey());
+                        if (rd.hardState() != null) {
+                            disk.setHardState(rd.hardState());
+                        }
+                        disk.append(rd.entries());
+                        network.addAll(rd.messagesAfterPersist());
+                        applied.get(e.getKey()).addAll(rd.committedEntries());
+                        reads.get(e.getKey()).addAll(rd.readStates());
+                        if (!rd.committedEntries().isEmpty()) {
+                            n.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+                        }
+                        n.advance(rd);
+                    }
+                }
+                while (!network.isEmpty()) {
+                    progress = true;
+                    RaftMessage m = network.poll();
+                    nodes.get(m.to()).step(m);
+                }
+            }
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCampaigningNodeBecomesLeaderAndReplicatesItsNoop() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        assertThat(c.node("a").role()).isEqualTo(Role.LEADER);
+        assertThat(c.node("b").leader()).isEqualTo(NodeId.of("a"));
+        for (RaftNode n : c.nodes.values()) {
+            assertThat(n.status().commitIndex()).isEqualTo(1);
+            assertThat(n.term()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void proposalsCommitAndApplyOnEveryNodeInOrder() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        ProposalResult r = c.node("a").propose(List.of(bytes("x"), bytes("y")));
+        assertThat(r).isEqualTo(new ProposalResult.Accepted(2, 3, 1));
+        c.stabilize();
+        for (List<Entry> applied : c.applied.values()) {
+            assertThat(applied).extracting(Entry::index).containsExactly(1L, 2L, 3L);
+            assertThat(new String(applied.get(2).data(), StandardCharsets.UTF_8)).isEqualTo("y");
+        }
+    }
+
+    @Test
+    void followersRefuseProposalsNamingTheLeader() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        assertThat(c.node("b").propose(bytes("x"))).isEqualTo(new NotLeader(NodeId.of("a")));
+    }
+
+    @Test
+    void readIndexIsServedAtTheLeaderAndThroughAFollower() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        c.node("a").propose(bytes("x"));
+        c.stabilize();
+        assertThat(c.node("a").readIndex(7)).isInstanceOf(ReadIndexResult.Accepted.class);
+        assertThat(c.node("b").readIndex(8)).isInstanceOf(ReadIndexResult.Accepted.class);
+        c.stabilize();
+        assertThat(c.reads.get(NodeId.of("a"))).containsExactly(new ReadState(7, 2));
+        assertThat(c.reads.get(NodeId.of("b"))).containsExactly(new ReadState(8, 2));
+    }
+
+    @Test
+    void leadershipTransferMakesTheTargetLeader() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        assertThat(c.node("a").transferLeadership(NodeId.of("c"))).isEqualTo(new TransferResult.Started(NodeId.of("c")));
+        c.stabilize();
+        assertThat(c.node("c").role()).isEqualTo(Role.LEADER);
+        assertThat(c.node("a").role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.node("a").leader()).isEqualTo(NodeId.of("c"));
+    }
+
+    @Test
+    void aSingleNodeClusterElectsItselfAndCommits() {
+        Cluster c = new Cluster("solo");
+        c.node("solo").campaign();
+        c.stabilize();
+        assertThat(c.node("solo").role()).isEqualTo(Role.LEADER);
+        c.node("solo").propose(bytes("x"));
+        c.node("solo").readIndex(1);
+        c.stabilize();
+        assertThat(c.applied.get(NodeId.of("solo"))).hasSize(2);
+        // The read arrived while "x" (index 2) was not yet committed: index 1 is its linearizable read point.
+        assertThat(c.reads.get(NodeId.of("solo"))).containsExactly(new ReadState(1, 1));
+    }
+
+    @Test
+    void aProposalBeyondTheUncommittedLimitIsRefusedAsOverloaded() {
+        Configuration conf = Configuration.ofVoters("a", "b", "c");
+        MemoryLogStorage disk = new MemoryLogStorage(conf);
+        RaftNode a = new RaftNode(RaftConfig.builder("a").maxUncommittedBytes(1000).build(), disk,
+                new SplittableRandom(1));
+        a.campaign();
+        // Win the election by hand: feed two granted pre-votes, then two votes.
+        a.step(new io.raftkv.core.message.VoteResponse(NodeId.of("b"), NodeId.of("a"), 1, true, true));
+        a.step(new io.raftkv.core.message.VoteResponse(NodeId.of("b"), NodeId.of("a"), 1, false, true));
+        a.step(new io.raftkv.core.message.VoteResponse(NodeId.of("c"), NodeId.of("a"), 1, false, true));
+        assertThat(a.role()).isEqualTo(Role.LEADER);
+        assertThat(a.propose(new byte[900])).isInstanceOf(ProposalResult.Accepted.class);
+        assertThat(a.propose(new byte[200])).isEqualTo(new ProposalResult.Overloaded(924, 1000));
+    }
+}
