@@ -333,8 +333,17 @@ public final class RaftNode {
             throw new IllegalArgumentException("advance must be given the Ready last returned by ready()");
         }
         outstanding = null;
-        if (!ready.entries().isEmpty()) {
-            Entry last = ready.entries().get(ready.entries().size() - 1);
+        // Entries replaced by a step while this Ready was out are not stable, but the ones before them are.
+        // Marking that prefix matters: handed out again, durable (maybe acknowledged) entries would be
+        // rewritten, and a torn rewrite could lose them.
+        List<Entry> written = ready.entries();
+        int matching = 0;
+        while (matching < written.size()
+                && log.term(written.get(matching).index()) == written.get(matching).term()) {
+            matching++;
+        }
+        if (matching > 0) {
+            Entry last = written.get(matching - 1);
             log.stableTo(last.index(), last.term());
         }
         if (role == Role.LEADER) {

@@ -1,0 +1,185 @@
+package io.raftkv.testkit.sim;
+
+import io.raftkv.core.Entry;
+import io.raftkv.core.NodeId;
+import io.raftkv.core.RaftNode;
+import io.raftkv.core.Role;
+import io.raftkv.core.log.LogView;
+import io.raftkv.core.log.MemoryLogStorage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks Raft's safety properties over a simulated cluster, incrementally, after every event:
+ *
+ * <ul>
+ *   <li><b>Election Safety</b>: at most one leader per term;</li>
+ *   <li><b>Log Matching</b>: two durable logs with an entry of the same index and term hold identical prefixes
+ *       up to it (checked by a hash chain over every durable log);</li>
+ *   <li><b>Leader Completeness</b>: a leader holds every entry committed in an earlier term;</li>
+ *   <li><b>State Machine Safety</b>: no two nodes apply different entries at one index, and each node applies
+ *       indices in order without gaps;</li>
+ *   <li><b>Durability</b>: no committed entry is removed from a durable log, and each stays on a majority;</li>
+ *   <li><b>Read linearizability</b>: a read index covers every entry applied anywhere before the read began,
+ *       and the node serving it has applied that far.</li>
+ * </ul>
+ *
+ * "Committed" here means applied by some node: the strongest evidence the cluster can show a client.
+ */
+final class InvariantChecker {
+
+    private record IndexTerm(long index, long term) {
+    }
+
+    private final int quorum;
+    private final Map<Long, NodeId> leaderByTerm = new HashMap<>();
+    /** Entry applied at index i is at position i - 1. */
+    private final List<Entry> committed = new ArrayList<>();
+    /** The term of the node that first applied each committed entry: an upper bound on its commit term. */
+    private final List<Long> observedTerm = new ArrayList<>();
+    private final Map<IndexTerm, Long> prefixHashByEntry = new HashMap<>();
+    /** Per node: prefix hash of its durable log, position i - 1 for index i. */
+    private final Map<NodeId, List<Long>> durablePrefix = new HashMap<>();
+    /** Per node: up to which committed index the leader completeness check has run for its current term. */
+    private final Map<NodeId, long[]> completenessChecked = new HashMap<>();
+
+    InvariantChecker(int clusterSize) {
+        this.quorum = clusterSize / 2 + 1;
+    }
+
+    int leaderTerms() {
+        return leaderByTerm.size();
+    }
+
+    long maxCommitted() {
+        return committed.size();
+    }
+
+    /** Election Safety and Leader Completeness over the nodes that are up. */
+    void checkLeaders(List<RaftNode> up) {
+        for (RaftNode n : up) {
+            if (n.role() != Role.LEADER) {
+                continue;
+            }
+            NodeId previous = leaderByTerm.putIfAbsent(n.term(), n.id());
+            if (previous != null && !previous.equals(n.id())) {
+                throw new SafetyViolation("Election Safety: " + previous + " and " + n.id()
+                        + " were both leader in term " + n.term());
+            }
+            long[] state = completenessChecked.computeIfAbsent(n.id(), k -> new long[] {-1, 0});
+            if (state[0] != n.term()) {
+                state[0] = n.term();
+                state[1] = 0;
+            }
+            LogView log = n.log();
+            for (long i = state[1] + 1; i <= committed.size(); i++) {
+                Entry e = committed.get((int) (i - 1));
+                if (observedTerm.get((int) (i - 1)) < n.term() && log.term(i) != e.term()) {
+                    throw new SafetyViolation("Leader Completeness: " + n.id() + " is leader of term " + n.term()
+                            + " but lacks committed entry " + i + "/" + e.term() + " (it holds term "
+                            + log.term(i) + " there)");
+                }
+            }
+            state[1] = committed.size();
+        }
+    }
+
+    /** State Machine Safety: {@code node} (in {@code term}, having applied up to {@code appliedBefore}) applies {@code e}. */
+    void onApply(NodeId node, long term, long appliedBefore, Entry e) {
+        if (e.index() != appliedBefore + 1) {
+            throw new SafetyViolation("State Machine Safety: " + node + " applied index " + e.index()
+                    + " right after " + appliedBefore);
+        }
+        int pos = (int) (e.index() - 1);
+        if (pos < committed.size()) {
+            Entry known = committed.get(pos);
+            if (!known.equals(e)) {
+                throw new SafetyViolation("State Machine Safety: " + node + " applied " + e + " at index "
+                        + e.index() + " where another node applied " + known);
+            }
+        } else if (pos == committed.size()) {
+            committed.add(e);
+            observedTerm.add(term);
+        } else {
+            throw new SafetyViolation("State Machine Safety: " + node + " applied index " + e.index()
+                    + " but no node applied " + (committed.size() + 1) + " yet");
+        }
+    }
+
+    /**
+     * Log Matching and Durability: {@code node}'s durable log is about to receive {@code written} (already
+     * cut to what reached the disk), after a truncation from {@code truncateFrom} if it is not -1.
+     */
+    void onDurableWrite(NodeId node, MemoryLogStorage disk, long truncateFrom, List<Entry> written) {
+        List<Long> prefix = durablePrefix.computeIfAbsent(node, k -> new ArrayList<>());
+        if (truncateFrom >= 0) {
+            for (long i = truncateFrom; i <= disk.lastIndex(); i++) {
+                long oldTerm = disk.term(i);
+                int pos = (int) (i - truncateFrom);
+                boolean kept = pos < written.size() && written.get(pos).term() == oldTerm;
+                if (!kept && i <= committed.size() && committed.get((int) (i - 1)).term() == oldTerm) {
+                    throw new SafetyViolation("Durability: committed entry " + i + "/" + oldTerm
+                            + " removed from the durable log of " + node);
+                }
+            }
+            while (prefix.size() >= truncateFrom) {
+                prefix.remove(prefix.size() - 1);
+            }
+        }
+        for (Entry e : written) {
+            if (e.index() != prefix.size() + 1) {
+                throw new SafetyViolation("Log Matching: " + node + " wrote entry " + e.index()
+                        + " after durable index " + prefix.size());
+            }
+            long previous = prefix.isEmpty() ? 0 : prefix.get(prefix.size() - 1);
+            long h = chain(previous, e);
+            prefix.add(h);
+            Long other = prefixHashByEntry.putIfAbsent(new IndexTerm(e.index(), e.term()), h);
+            if (other != null && other != h) {
+                throw new SafetyViolation("Log Matching: " + node + " holds entry " + e.index() + "/" + e.term()
+                        + " with a log prefix that differs from another node's prefix up to that entry");
+            }
+        }
+    }
+
+    /** Durability: every committed entry is on a majority of durable logs. */
+    void checkCommittedOnMajority(Map<NodeId, MemoryLogStorage> disks) {
+        for (int pos = 0; pos < committed.size(); pos++) {
+            Entry e = committed.get(pos);
+            int holders = 0;
+            for (MemoryLogStorage disk : disks.values()) {
+                if (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term()) {
+                    holders++;
+                }
+            }
+            if (holders < quorum) {
+                throw new SafetyViolation("Durability: committed entry " + e.index() + "/" + e.term()
+                        + " is on " + holders + " durable logs, fewer than a majority (" + quorum + ")");
+            }
+        }
+    }
+
+    /** Read linearizability, see the class comment. */
+    void onRead(NodeId node, long requestId, long readIndex, long appliedAtStart, long nodeApplied) {
+        if (readIndex < appliedAtStart) {
+            throw new SafetyViolation("Linearizable read: read " + requestId + " at " + node + " got read index "
+                    + readIndex + " but index " + appliedAtStart + " was applied before the read began");
+        }
+        if (nodeApplied < readIndex) {
+            throw new SafetyViolation("Linearizable read: read " + requestId + " released at " + node
+                    + " with applied index " + nodeApplied + " below its read index " + readIndex);
+        }
+    }
+
+    private static long chain(long previous, Entry e) {
+        long h = previous * 0x9E3779B97F4A7C15L + e.index();
+        h ^= e.term() * 0xC2B2AE3D27D4EB4FL;
+        h ^= (long) Arrays.hashCode(e.data()) * 0x165667B19E3779F9L + e.type().ordinal();
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 29);
+    }
+}

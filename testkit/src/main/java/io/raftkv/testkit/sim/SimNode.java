@@ -1,0 +1,41 @@
+package io.raftkv.testkit.sim;
+
+import io.raftkv.core.NodeId;
+import io.raftkv.core.RaftConfig;
+import io.raftkv.core.RaftNode;
+import io.raftkv.core.Ready;
+import io.raftkv.core.log.MemoryLogStorage;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One simulated server: a real {@link RaftNode} over a {@link MemoryLogStorage} that plays the disk (it keeps
+ * only what a completed sync wrote), and a model state machine (the set of applied command ids). A crash
+ * throws away the core and the state machine; a restart builds both again from the disk.
+ */
+final class SimNode {
+
+    final NodeId id;
+    final RaftConfig config;
+    final MemoryLogStorage disk;
+    RaftNode raft;
+    /** Bumped on every crash, so disk syncs scheduled before it are ignored. */
+    int epoch;
+    /** The Ready whose disk write is in progress, or null. */
+    Ready syncing;
+    long appliedIndex;
+    final Set<Long> appliedCommands = new HashSet<>();
+    int restarts;
+    /** The hard state before the latest write (what a crash reverts to if hard state is not synced). */
+    io.raftkv.core.HardState previousHardState = io.raftkv.core.HardState.INITIAL;
+
+    SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk) {
+        this.id = id;
+        this.config = config;
+        this.disk = disk;
+    }
+
+    boolean up() {
+        return raft != null;
+    }
+}

@@ -1,0 +1,638 @@
+package io.raftkv.testkit.sim;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.Entry;
+import io.raftkv.core.EntryType;
+import io.raftkv.core.NodeId;
+import io.raftkv.core.NotLeader;
+import io.raftkv.core.ProposalResult;
+import io.raftkv.core.RaftConfig;
+import io.raftkv.core.RaftInvariantViolation;
+import io.raftkv.core.RaftNode;
+import io.raftkv.core.ReadIndexResult;
+import io.raftkv.core.ReadState;
+import io.raftkv.core.Ready;
+import io.raftkv.core.Role;
+import io.raftkv.core.log.MemoryLogStorage;
+import io.raftkv.core.message.RaftMessage;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * A deterministic simulation of a Raft cluster: real {@link RaftNode} instances in one thread, a virtual
+ * clock, a seeded network that drops, duplicates, delays, reorders and partitions messages, disks whose
+ * syncs take time (a crash keeps only a torn prefix of a sync in progress), crashes and restarts, and a
+ * client that proposes commands and issues linearizable reads. After every event the {@link InvariantChecker}
+ * checks the safety properties; after the fault phase every fault is healed and the run must reach a stable
+ * leader with every proposal committed everywhere within a bounded virtual time (liveness).
+ *
+ * <p>Everything random comes from one seed, so {@code run(SimulationOptions.forSeed(seed, n))} replays a run
+ * exactly.
+ */
+public final class Simulation {
+
+    private static final long RETRY_MICROS = 400_000;
+    private static final int MAX_PENDING_COMMANDS = 8;
+
+    private record Scheduled(long time, long seq, Object event) implements Comparable<Scheduled> {
+        @Override
+        public int compareTo(Scheduled o) {
+            int c = Long.compare(time, o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private record Tick(int node) {
+    }
+
+    private record Deliver(RaftMessage message) {
+    }
+
+    private record SyncDone(int node, int epoch) {
+    }
+
+    private record Restart(int node) {
+    }
+
+    private record ClientAction() {
+    }
+
+    private record NemesisAction() {
+    }
+
+    private record Heal() {
+    }
+
+    private record LivenessCheck() {
+    }
+
+    private record PendingCommand(long id, long firstSent) {
+    }
+
+    private record PendingRead(int node, long requestId) {
+    }
+
+    private final SimulationOptions options;
+    private final SplittableRandom random;
+    private final Consumer<String> trace;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final Map<NodeId, Integer> indexOf = new HashMap<>();
+    private final InvariantChecker checker;
+    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
+    private final boolean[][] blocked;
+    private long seq;
+    private long now;
+    private long events;
+    private boolean healed;
+    private boolean live;
+    private double dropRate;
+    private double duplicateRate;
+    private double reorderRate;
+    private int crashes;
+    private int partitions;
+    private int readsChecked;
+    private int transfers;
+    private long nextCommandId = 1;
+    private long nextReadId = 1;
+    private final Map<Long, PendingCommand> pendingCommands = new LinkedHashMap<>();
+    private final Map<Long, Long> lastSent = new HashMap<>();
+    private final Map<PendingRead, Long> pendingReads = new HashMap<>();
+    private final List<Long> allCommands = new ArrayList<>();
+
+    private Simulation(SimulationOptions options, Consumer<String> trace) {
+        this.options = options;
+        this.random = new SplittableRandom(options.seed());
+        this.trace = trace;
+        this.checker = new InvariantChecker(options.nodes());
+        this.blocked = new boolean[options.nodes()][options.nodes()];
+        this.dropRate = options.dropRate();
+        this.duplicateRate = options.duplicateRate();
+        this.reorderRate = options.reorderRate();
+    }
+
+    /** Runs one simulation; never throws for a property violation, which is reported in the result. */
+    public static SimulationResult run(SimulationOptions options) {
+        return run(options, null);
+    }
+
+    /** Runs one simulation, sending a line per event to {@code trace} (null for none). */
+    public static SimulationResult run(SimulationOptions options, Consumer<String> trace) {
+        Simulation sim = new Simulation(options, trace);
+        String failure = null;
+        try {
+            sim.execute();
+        } catch (SafetyViolation | RaftInvariantViolation e) {
+            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+        } catch (RuntimeException e) {
+            failure = "unexpected " + e;
+            if (trace != null) {
+                java.io.StringWriter w = new java.io.StringWriter();
+                e.printStackTrace(new java.io.PrintWriter(w));
+                trace.accept(w.toString());
+            }
+        }
+        return new SimulationResult(options, failure, sim.events, sim.now, sim.checker.maxCommitted(),
+                sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked);
+    }
+
+    private void execute() {
+        List<NodeId> ids = new ArrayList<>();
+        for (int i = 0; i < options.nodes(); i++) {
+            ids.add(NodeId.of("n" + (i + 1)));
+        }
+        Configuration membership = new Configuration(new java.util.TreeSet<>(ids), java.util.Set.of());
+        for (int i = 0; i < ids.size(); i++) {
+            RaftConfig.Builder b = RaftConfig.builder(ids.get(i)).electionTicks(options.electionTicks())
+                    .heartbeatTicks(1).preVote(options.preVote()).checkQuorum(options.checkQuorum());
+            for (io.raftkv.core.Mechanism m : options.disabled()) {
+                b.unsafelyDisableForTesting(m);
+            }
+            if (options.smallAppends()) {
+                b.maxAppendBytes(100).maxInflightAppends(2).maxInflightBytes(300).maxUncommittedBytes(400);
+            }
+            SimNode n = new SimNode(ids.get(i), b.build(), new MemoryLogStorage(membership));
+            nodes.add(n);
+            indexOf.put(ids.get(i), i);
+            start(i);
+            schedule(random.nextLong(options.tickMicros()), new Tick(i));
+        }
+        schedule(random.nextLong(options.clientMeanMicros() * 2 + 1), new ClientAction());
+        schedule(random.nextLong(options.nemesisMeanMicros() * 2 + 1), new NemesisAction());
+        schedule(options.faultMicros(), new Heal());
+        long deadline = options.faultMicros() + options.healMicros();
+        while (!live) {
+            Scheduled s = queue.poll();
+            if (s == null) {
+                throw new SafetyViolation("Liveness: no event left to run at " + now + "us");
+            }
+            if (s.time() > deadline) {
+                throw new SafetyViolation("Liveness: " + (deadline - options.faultMicros()) / 1000
+                        + "ms of virtual time after every fault healed, the cluster has not settled: "
+                        + livenessReport());
+            }
+            now = s.time();
+            events++;
+            handle(s.event());
+            checker.checkLeaders(upNodes());
+        }
+        Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
+        for (SimNode n : nodes) {
+            disks.put(n.id, n.disk);
+        }
+        checker.checkCommittedOnMajority(disks);
+        for (SimNode n : nodes) {
+            for (long id : allCommands) {
+                if (!pendingCommands.containsKey(id) && !n.appliedCommands.contains(id)) {
+                    throw new SafetyViolation("Durability: command " + id + " was acknowledged but " + n.id
+                            + " never applied it");
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ events
+
+    private void handle(Object event) {
+        if (event instanceof Tick t) {
+            SimNode n = nodes.get(t.node());
+            if (n.up()) {
+                n.raft.tick();
+                drain(t.node());
+            }
+            schedule(now + options.tickMicros(), t);
+        } else if (event instanceof Deliver d) {
+            deliver(d.message());
+        } else if (event instanceof SyncDone s) {
+            SimNode n = nodes.get(s.node());
+            if (n.up() && n.epoch == s.epoch() && n.syncing != null) {
+                Ready rd = n.syncing;
+                n.syncing = null;
+                finishReady(s.node(), rd);
+                drain(s.node());
+            }
+        } else if (event instanceof Restart r) {
+            if (!nodes.get(r.node()).up()) {
+                start(r.node());
+            }
+        } else if (event instanceof ClientAction) {
+            clientAction();
+            if (!healed || !pendingCommands.isEmpty()) {
+                schedule(now + 1 + random.nextLong(options.clientMeanMicros() * 2), new ClientAction());
+            }
+        } else if (event instanceof NemesisAction) {
+            if (!healed) {
+                nemesis();
+                schedule(now + 1 + random.nextLong(options.nemesisMeanMicros() * 2), new NemesisAction());
+            }
+        } else if (event instanceof Heal) {
+            heal();
+        } else if (event instanceof LivenessCheck) {
+            live = settled();
+            if (!live) {
+                schedule(now + 50_000, new LivenessCheck());
+            }
+        }
+    }
+
+    private void deliver(RaftMessage m) {
+        int from = indexOf.get(m.from());
+        int to = indexOf.get(m.to());
+        SimNode n = nodes.get(to);
+        if (!n.up() || blocked[from][to]) {
+            return;
+        }
+        log(() -> "deliver " + m);
+        n.raft.step(m);
+        drain(to);
+    }
+
+    private void send(RaftMessage m) {
+        if (random.nextDouble() < dropRate) {
+            return;
+        }
+        schedule(now + delay(), new Deliver(m));
+        if (random.nextDouble() < duplicateRate) {
+            schedule(now + delay(), new Deliver(m));
+        }
+    }
+
+    private long delay() {
+        long d = 100 + random.nextLong(1_500);
+        if (random.nextDouble() < reorderRate) {
+            d += random.nextLong(30_000);
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------------------------ nodes
+
+    private void start(int i) {
+        SimNode n = nodes.get(i);
+        n.raft = new RaftNode(n.config, n.disk, new SplittableRandom(options.seed() * 1_000_003L + i * 7919L
+                + n.restarts));
+        n.restarts++;
+        n.appliedIndex = n.disk.firstIndex() - 1;
+        n.appliedCommands.clear();
+        n.syncing = null;
+        log(() -> "start " + n.id + " term=" + n.disk.hardState().term() + " last=" + n.disk.lastIndex());
+        drain(i);
+    }
+
+    private void crash(int i) {
+        SimNode n = nodes.get(i);
+        if (!n.up()) {
+            return;
+        }
+        crashes++;
+        if (n.syncing != null) {
+            // The sync in progress reaches the disk only in part: hard state or not, and a prefix of the entries.
+            Ready rd = n.syncing;
+            if (rd.hardState() != null && random.nextBoolean()) {
+                n.disk.setHardState(rd.hardState());
+            }
+            List<Entry> entries = rd.entries();
+            if (!entries.isEmpty()) {
+                int kept = random.nextInt(entries.size() + 1);
+                boolean truncated = kept > 0 || random.nextBoolean();
+                if (truncated) {
+                    writeEntries(n, entries.get(0).index(), entries.subList(0, kept));
+                }
+            }
+        }
+        if (options.shortcuts().contains(RuntimeShortcut.VOTE_NOT_SYNCED)) {
+            n.disk.setHardState(n.previousHardState);
+        }
+        log(() -> "crash " + n.id);
+        n.raft = null;
+        n.syncing = null;
+        n.epoch++;
+        n.appliedCommands.clear();
+        Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
+        for (SimNode s : nodes) {
+            disks.put(s.id, s.disk);
+        }
+        checker.checkCommittedOnMajority(disks);
+    }
+
+    /** Hands out every Ready the node has; a Ready that needs a disk write completes when the sync does. */
+    private void drain(int i) {
+        SimNode n = nodes.get(i);
+        while (n.up() && n.syncing == null && n.raft.hasReady()) {
+            Ready rd = n.raft.ready();
+            for (RaftMessage m : rd.messages()) {
+                send(m);
+            }
+            if (options.shortcuts().contains(RuntimeShortcut.ACK_BEFORE_SYNC)) {
+                for (RaftMessage m : rd.messagesAfterPersist()) {
+                    send(m);
+                }
+            }
+            apply(i, rd);
+            if (rd.mustPersist()) {
+                n.syncing = rd;
+                schedule(now + 50 + random.nextLong(2_000), new SyncDone(i, n.epoch));
+            } else {
+                finishReady(i, rd);
+            }
+        }
+    }
+
+    private void finishReady(int i, Ready rd) {
+        SimNode n = nodes.get(i);
+        if (rd.hardState() != null) {
+            n.previousHardState = n.disk.hardState();
+            n.disk.setHardState(rd.hardState());
+        }
+        if (!rd.entries().isEmpty()) {
+            writeEntries(n, rd.entries().get(0).index(), rd.entries());
+        }
+        if (!options.shortcuts().contains(RuntimeShortcut.ACK_BEFORE_SYNC)) {
+            for (RaftMessage m : rd.messagesAfterPersist()) {
+                send(m);
+            }
+        }
+        n.raft.advance(rd);
+    }
+
+    /** Writes a batch the way storage must: drop everything from {@code first} on, then append. */
+    private void writeEntries(SimNode n, long first, List<Entry> entries) {
+        checker.onDurableWrite(n.id, n.disk, first, entries);
+        n.disk.truncateFrom(first);
+        n.disk.append(entries);
+    }
+
+    private void apply(int i, Ready rd) {
+        SimNode n = nodes.get(i);
+        for (Entry e : rd.committedEntries()) {
+            checker.onApply(n.id, n.raft.term(), n.appliedIndex, e);
+            n.appliedIndex = e.index();
+            if (e.type() == EntryType.COMMAND) {
+                long id = ByteBuffer.wrap(e.data()).getLong();
+                n.appliedCommands.add(id);
+                pendingCommands.remove(id);
+            }
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            n.raft.appliedTo(n.appliedIndex);
+        }
+        for (ReadState rs : rd.readStates()) {
+            Long appliedAtStart = pendingReads.remove(new PendingRead(i, rs.requestId()));
+            if (appliedAtStart == null) {
+                throw new SafetyViolation("read " + rs.requestId() + " released at " + n.id
+                        + " but it was never requested there (or released twice)");
+            }
+            checker.onRead(n.id, rs.requestId(), rs.index(), appliedAtStart, n.appliedIndex);
+            readsChecked++;
+        }
+        for (long id : rd.abortedReads()) {
+            pendingReads.remove(new PendingRead(i, id));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ client
+
+    private void clientAction() {
+        List<Integer> up = upIndices();
+        if (up.isEmpty()) {
+            return;
+        }
+        int target = up.get(random.nextInt(up.size()));
+        if (!healed && random.nextDouble() < options.readRate()) {
+            long id = nextReadId++;
+            ReadIndexResult r = nodes.get(target).raft.readIndex(id);
+            if (r instanceof ReadIndexResult.Accepted) {
+                pendingReads.put(new PendingRead(target, id), checker.maxCommitted());
+                drain(target);
+            }
+            return;
+        }
+        Long command = null;
+        for (PendingCommand p : pendingCommands.values()) {
+            if (now - lastSent.get(p.id()) >= RETRY_MICROS) {
+                command = p.id();
+                break;
+            }
+        }
+        if (command == null) {
+            if (healed || pendingCommands.size() >= MAX_PENDING_COMMANDS) {
+                return;
+            }
+            command = nextCommandId++;
+            pendingCommands.put(command, new PendingCommand(command, now));
+            allCommands.add(command);
+        }
+        lastSent.put(command, now);
+        byte[] payload = ByteBuffer.allocate(8 + random.nextInt(options.smallAppends() ? 120 : 24))
+                .putLong(0, command).array();
+        ProposalResult r = nodes.get(target).raft.propose(payload);
+        if (r instanceof NotLeader nl && nl.leaderHint() != null) {
+            int hinted = indexOf.get(nl.leaderHint());
+            if (nodes.get(hinted).up()) {
+                target = hinted;
+                r = nodes.get(target).raft.propose(payload);
+            }
+        }
+        long cmd = command;
+        ProposalResult result = r;
+        int t = target;
+        log(() -> "client propose " + cmd + " at " + nodes.get(t).id + " -> " + result);
+        drain(target);
+    }
+
+    // ------------------------------------------------------------------------------------------------ faults
+
+    private void nemesis() {
+        int n = options.nodes();
+        int action = random.nextInt(100);
+        int down = n - upIndices().size();
+        if (action < 30) {
+            partition();
+        } else if (action < 45) {
+            clearPartitions();
+        } else if (action < 60) {
+            if (down < options.maxCrashed()) {
+                List<Integer> up = upIndices();
+                crashAndLaterRestart(up.get(random.nextInt(up.size())));
+            }
+        } else if (action < 70) {
+            for (int i = 0; i < n; i++) {
+                if (!nodes.get(i).up()) {
+                    start(i);
+                    break;
+                }
+            }
+        } else if (action < 90) {
+            // Crash the leader in particular: the interesting failure, often right in the middle of replication.
+            int leader = leaderIndex();
+            if (leader >= 0 && down < options.maxCrashed()) {
+                crashAndLaterRestart(leader);
+            }
+        } else if (action < 95) {
+            // Hand leadership to a random node; it may fail (target down, cut off), which must be harmless.
+            int leader = leaderIndex();
+            if (leader >= 0) {
+                NodeId target = nodes.get(random.nextInt(n)).id;
+                io.raftkv.core.TransferResult r = nodes.get(leader).raft.transferLeadership(target);
+                transfers++;
+                log(() -> "transfer leadership to " + target + ": " + r);
+                drain(leader);
+            }
+        } else {
+            dropRate = random.nextDouble() * options.dropRate() * 2;
+        }
+    }
+
+    private void crashAndLaterRestart(int victim) {
+        crash(victim);
+        schedule(now + 20_000 + random.nextLong(1_000_000), new Restart(victim));
+    }
+
+    private void partition() {
+        int n = options.nodes();
+        partitions++;
+        clearPartitions();
+        int kind = random.nextInt(4);
+        if (kind == 0) {
+            // Isolate one node (often the leader) in both directions.
+            int victim = leaderIndex() >= 0 && random.nextBoolean() ? leaderIndex() : random.nextInt(n);
+            for (int j = 0; j < n; j++) {
+                if (j != victim) {
+                    blocked[victim][j] = true;
+                    blocked[j][victim] = true;
+                }
+            }
+            log(() -> "partition: isolate " + nodes.get(victim).id);
+        } else if (kind == 1 || kind == 2) {
+            // Split into two sides; with kind 2 one node bridges both sides.
+            boolean[] side = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                side[i] = random.nextBoolean();
+            }
+            int bridge = kind == 2 ? random.nextInt(n) : -1;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (side[i] != side[j] && i != bridge && j != bridge) {
+                        blocked[i][j] = true;
+                    }
+                }
+            }
+            log(() -> "partition: split " + java.util.Arrays.toString(side) + " bridge=" + bridge);
+        } else {
+            // Asymmetric: some links fail in one direction only.
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (i != j && random.nextInt(3) == 0) {
+                        blocked[i][j] = true;
+                    }
+                }
+            }
+            log(() -> "partition: one-way links");
+        }
+    }
+
+    private void clearPartitions() {
+        for (boolean[] row : blocked) {
+            java.util.Arrays.fill(row, false);
+        }
+    }
+
+    private void heal() {
+        healed = true;
+        log(() -> "heal everything");
+        clearPartitions();
+        dropRate = 0;
+        duplicateRate = 0;
+        reorderRate = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!nodes.get(i).up()) {
+                start(i);
+            }
+        }
+        schedule(now + 1, new ClientAction());
+        schedule(now + 50_000, new LivenessCheck());
+    }
+
+    // ------------------------------------------------------------------------------------------------ liveness
+
+    /** One leader known to all, every proposal applied, every node applied up to the leader's last entry. */
+    private boolean settled() {
+        int leader = leaderIndex();
+        if (leader < 0 || !pendingCommands.isEmpty()) {
+            return false;
+        }
+        RaftNode l = nodes.get(leader).raft;
+        if (l.status().commitIndex() != l.log().lastIndex()) {
+            return false;
+        }
+        for (SimNode n : nodes) {
+            if (!l.id().equals(n.raft.leader()) || n.appliedIndex != l.log().lastIndex()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String livenessReport() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(pendingCommands.size()).append(" proposals pending;");
+        for (SimNode n : nodes) {
+            if (n.up()) {
+                sb.append(' ').append(n.id).append('=').append(n.raft.role()).append("/t").append(n.raft.term())
+                        .append("/leader:").append(n.raft.leader()).append("/commit:")
+                        .append(n.raft.status().commitIndex()).append("/applied:").append(n.appliedIndex)
+                        .append("/last:").append(n.raft.log().lastIndex());
+            } else {
+                sb.append(' ').append(n.id).append("=down");
+            }
+        }
+        return sb.toString();
+    }
+
+    private int leaderIndex() {
+        int best = -1;
+        for (int i : upIndices()) {
+            RaftNode r = nodes.get(i).raft;
+            if (r.role() == Role.LEADER && (best < 0 || r.term() > nodes.get(best).raft.term())) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private List<Integer> upIndices() {
+        List<Integer> up = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).up()) {
+                up.add(i);
+            }
+        }
+        return up;
+    }
+
+    private List<RaftNode> upNodes() {
+        List<RaftNode> up = new ArrayList<>(nodes.size());
+        for (SimNode n : nodes) {
+            if (n.up()) {
+                up.add(n.raft);
+            }
+        }
+        return up;
+    }
+
+    private void schedule(long time, Object event) {
+        queue.add(new Scheduled(time, seq++, event));
+    }
+
+    private void log(java.util.function.Supplier<String> line) {
+        if (trace != null) {
+            trace.accept(String.format("%9.3fms %s", now / 1000.0, line.get()));
+        }
+    }
+}
