@@ -5,7 +5,7 @@ import io.raftkv.core.NodeId;
 import io.raftkv.core.RaftNode;
 import io.raftkv.core.Role;
 import io.raftkv.core.log.LogView;
-import io.raftkv.core.log.MemoryLogStorage;
+import io.raftkv.core.log.LogStorage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -113,7 +113,7 @@ final class InvariantChecker {
      * Log Matching and Durability: {@code node}'s durable log is about to receive {@code written} (already
      * cut to what reached the disk), after a truncation from {@code truncateFrom} if it is not -1.
      */
-    void onDurableWrite(NodeId node, MemoryLogStorage disk, long truncateFrom, List<Entry> written) {
+    void onDurableWrite(NodeId node, LogStorage disk, long truncateFrom, List<Entry> written) {
         List<Long> prefix = durablePrefix.computeIfAbsent(node, k -> new ArrayList<>());
         if (truncateFrom >= 0) {
             for (long i = truncateFrom; i <= disk.lastIndex(); i++) {
@@ -146,11 +146,11 @@ final class InvariantChecker {
     }
 
     /** Durability: every committed entry is on a majority of durable logs. */
-    void checkCommittedOnMajority(Map<NodeId, MemoryLogStorage> disks) {
+    void checkCommittedOnMajority(Map<NodeId, LogStorage> disks) {
         for (int pos = 0; pos < committed.size(); pos++) {
             Entry e = committed.get(pos);
             int holders = 0;
-            for (MemoryLogStorage disk : disks.values()) {
+            for (LogStorage disk : disks.values()) {
                 if (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term()) {
                     holders++;
                 }
@@ -158,6 +158,29 @@ final class InvariantChecker {
             if (holders < quorum) {
                 throw new SafetyViolation("Durability: committed entry " + e.index() + "/" + e.term()
                         + " is on " + holders + " durable logs, fewer than a majority (" + quorum + ")");
+            }
+        }
+    }
+
+    /**
+     * Recovery: after a restart, {@code node}'s storage holds exactly the durable log this checker recorded
+     * (every entry whose write completed, nothing torn, nothing lost).
+     */
+    void verifyRecovered(NodeId node, LogStorage disk) {
+        List<Long> prefix = durablePrefix.getOrDefault(node, List.of());
+        if (disk.lastIndex() != prefix.size()) {
+            throw new SafetyViolation("Recovery: " + node + " restarted with a log ending at " + disk.lastIndex()
+                    + " but its durable log ends at " + prefix.size());
+        }
+        long h = 0;
+        long from = 1;
+        for (long i = from; i <= disk.lastIndex(); i += 256) {
+            for (Entry e : disk.entries(i, Math.min(disk.lastIndex(), i + 255), Long.MAX_VALUE)) {
+                h = chain(h, e);
+                if (h != prefix.get((int) (e.index() - 1))) {
+                    throw new SafetyViolation("Recovery: " + node + " restarted with entry " + e.index() + "/"
+                            + e.term() + " (or an entry before it) different from what was durable");
+                }
             }
         }
     }

@@ -4,20 +4,19 @@ import io.raftkv.core.NodeId;
 import io.raftkv.core.RaftConfig;
 import io.raftkv.core.RaftNode;
 import io.raftkv.core.Ready;
-import io.raftkv.core.log.MemoryLogStorage;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One simulated server: a real {@link RaftNode} over a {@link MemoryLogStorage} that plays the disk (it keeps
- * only what a completed sync wrote), and a model state machine (the set of applied command ids). A crash
+ * One simulated server: a real {@link RaftNode} over a {@link SimDisk} (which keeps only what a completed sync
+ * wrote, plus whatever part of an interrupted sync a crash left), and a model state machine (the set of applied command ids). A crash
  * throws away the core and the state machine; a restart builds both again from the disk.
  */
 final class SimNode {
 
     final NodeId id;
     final RaftConfig config;
-    final MemoryLogStorage disk;
+    final SimDisk disk;
     RaftNode raft;
     /** Bumped on every crash, so disk syncs scheduled before it are ignored. */
     int epoch;
@@ -26,10 +25,8 @@ final class SimNode {
     long appliedIndex;
     final Set<Long> appliedCommands = new HashSet<>();
     int restarts;
-    /** The hard state before the latest write (what a crash reverts to if hard state is not synced). */
-    io.raftkv.core.HardState previousHardState = io.raftkv.core.HardState.INITIAL;
 
-    SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk) {
+    SimNode(NodeId id, RaftConfig config, SimDisk disk) {
         this.id = id;
         this.config = config;
         this.disk = disk;

@@ -13,7 +13,6 @@ import io.raftkv.core.ReadIndexResult;
 import io.raftkv.core.ReadState;
 import io.raftkv.core.Ready;
 import io.raftkv.core.Role;
-import io.raftkv.core.log.MemoryLogStorage;
 import io.raftkv.core.message.RaftMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -128,6 +127,7 @@ public final class Simulation {
         String failure = null;
         try {
             sim.execute();
+            sim.closeDisks();
         } catch (SafetyViolation | RaftInvariantViolation e) {
             failure = e.getClass().getSimpleName() + ": " + e.getMessage();
         } catch (RuntimeException e) {
@@ -140,6 +140,14 @@ public final class Simulation {
         }
         return new SimulationResult(options, failure, sim.events, sim.now, sim.checker.maxCommitted(),
                 sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked);
+    }
+
+    private void closeDisks() {
+        for (SimNode n : nodes) {
+            if (n.disk instanceof RealDisk real && n.up()) {
+                real.close();
+            }
+        }
     }
 
     private void execute() {
@@ -157,7 +165,10 @@ public final class Simulation {
             if (options.smallAppends()) {
                 b.maxAppendBytes(100).maxInflightAppends(2).maxInflightBytes(300).maxUncommittedBytes(400);
             }
-            SimNode n = new SimNode(ids.get(i), b.build(), new MemoryLogStorage(membership));
+            SimDisk disk = options.storageRoot() == null
+                    ? new MemoryDisk(membership, options.shortcuts().contains(RuntimeShortcut.VOTE_NOT_SYNCED))
+                    : new RealDisk(options.storageRoot().resolve(ids.get(i).value()), ids.get(i), membership);
+            SimNode n = new SimNode(ids.get(i), b.build(), disk);
             nodes.add(n);
             indexOf.put(ids.get(i), i);
             start(i);
@@ -182,11 +193,7 @@ public final class Simulation {
             handle(s.event());
             checker.checkLeaders(upNodes());
         }
-        Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
-        for (SimNode n : nodes) {
-            disks.put(n.id, n.disk);
-        }
-        checker.checkCommittedOnMajority(disks);
+        checker.checkCommittedOnMajority(disks());
         for (SimNode n : nodes) {
             for (long id : allCommands) {
                 if (!pendingCommands.containsKey(id) && !n.appliedCommands.contains(id)) {
@@ -275,13 +282,18 @@ public final class Simulation {
 
     private void start(int i) {
         SimNode n = nodes.get(i);
-        n.raft = new RaftNode(n.config, n.disk, new SplittableRandom(options.seed() * 1_000_003L + i * 7919L
+        if (n.restarts > 0) {
+            n.disk.restart();
+            checker.verifyRecovered(n.id, n.disk.storage());
+        }
+        n.raft = new RaftNode(n.config, n.disk.storage(), new SplittableRandom(options.seed() * 1_000_003L + i * 7919L
                 + n.restarts));
         n.restarts++;
-        n.appliedIndex = n.disk.firstIndex() - 1;
+        n.appliedIndex = n.disk.storage().firstIndex() - 1;
         n.appliedCommands.clear();
         n.syncing = null;
-        log(() -> "start " + n.id + " term=" + n.disk.hardState().term() + " last=" + n.disk.lastIndex());
+        log(() -> "start " + n.id + " term=" + n.disk.storage().hardState().term() + " last="
+                + n.disk.storage().lastIndex());
         drain(i);
     }
 
@@ -291,34 +303,15 @@ public final class Simulation {
             return;
         }
         crashes++;
-        if (n.syncing != null) {
-            // The sync in progress reaches the disk only in part: hard state or not, and a prefix of the entries.
-            Ready rd = n.syncing;
-            if (rd.hardState() != null && random.nextBoolean()) {
-                n.disk.setHardState(rd.hardState());
-            }
-            List<Entry> entries = rd.entries();
-            if (!entries.isEmpty()) {
-                int kept = random.nextInt(entries.size() + 1);
-                boolean truncated = kept > 0 || random.nextBoolean();
-                if (truncated) {
-                    writeEntries(n, entries.get(0).index(), entries.subList(0, kept));
-                }
-            }
-        }
-        if (options.shortcuts().contains(RuntimeShortcut.VOTE_NOT_SYNCED)) {
-            n.disk.setHardState(n.previousHardState);
-        }
+        // The sync in progress reaches the disk only in part: hard state or not, a prefix of the entries.
+        n.disk.crash(n.syncing, random, (disk, first, written) -> checker.onDurableWrite(n.id, disk, first,
+                written));
         log(() -> "crash " + n.id);
         n.raft = null;
         n.syncing = null;
         n.epoch++;
         n.appliedCommands.clear();
-        Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
-        for (SimNode s : nodes) {
-            disks.put(s.id, s.disk);
-        }
-        checker.checkCommittedOnMajority(disks);
+        checker.checkCommittedOnMajority(disks());
     }
 
     /** Hands out every Ready the node has; a Ready that needs a disk write completes when the sync does. */
@@ -347,8 +340,7 @@ public final class Simulation {
     private void finishReady(int i, Ready rd) {
         SimNode n = nodes.get(i);
         if (rd.hardState() != null) {
-            n.previousHardState = n.disk.hardState();
-            n.disk.setHardState(rd.hardState());
+            n.disk.writeHardState(rd.hardState());
         }
         if (!rd.entries().isEmpty()) {
             writeEntries(n, rd.entries().get(0).index(), rd.entries());
@@ -363,9 +355,16 @@ public final class Simulation {
 
     /** Writes a batch the way storage must: drop everything from {@code first} on, then append. */
     private void writeEntries(SimNode n, long first, List<Entry> entries) {
-        checker.onDurableWrite(n.id, n.disk, first, entries);
-        n.disk.truncateFrom(first);
-        n.disk.append(entries);
+        checker.onDurableWrite(n.id, n.disk.storage(), first, entries);
+        n.disk.writeEntries(first, entries);
+    }
+
+    private Map<NodeId, io.raftkv.core.log.LogStorage> disks() {
+        Map<NodeId, io.raftkv.core.log.LogStorage> disks = new LinkedHashMap<>();
+        for (SimNode n : nodes) {
+            disks.put(n.id, n.disk.storage());
+        }
+        return disks;
     }
 
     private void apply(int i, Ready rd) {

@@ -25,13 +25,14 @@ import java.util.SplittableRandom;
  * @param smallAppends      use tiny append and in-flight limits so batching limits and window pauses are exercised
  * @param disabled          mechanisms switched off (only to prove the checks catch what they guard against)
  * @param shortcuts         runtime mistakes made on purpose (only to prove the checks catch them)
+ * @param storageRoot       if not null, every node runs on the real durable storage in a directory under it
  */
 public record SimulationOptions(long seed, int nodes, boolean preVote, boolean checkQuorum, long faultMicros,
                                 long healMicros, long tickMicros, int electionTicks, double dropRate,
                                 double duplicateRate, double reorderRate, long nemesisMeanMicros, int maxCrashed,
                                 long clientMeanMicros, double readRate, boolean smallAppends,
                                 java.util.Set<io.raftkv.core.Mechanism> disabled,
-                                java.util.Set<RuntimeShortcut> shortcuts) {
+                                java.util.Set<RuntimeShortcut> shortcuts, java.nio.file.Path storageRoot) {
 
     /** A varied schedule derived from {@code seed} for a cluster of {@code nodes}. */
     public static SimulationOptions forSeed(long seed, int nodes) {
@@ -47,7 +48,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         long client = pick(r, 2_000, 10_000, 30_000);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultPhase, 30_000_000, 10_000, 10, drop,
                 dup, reorder, nemesis, maxCrashed, client, 0.2, r.nextInt(4) == 0, java.util.Set.of(),
-                java.util.Set.of());
+                java.util.Set.of(), null);
     }
 
     /** The same run with {@code mechanism} switched off. */
@@ -56,7 +57,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(mechanism);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts);
+                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts, storageRoot);
     }
 
     /** The same run with a runtime mistake made on purpose. */
@@ -65,14 +66,21 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(shortcut);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, disabled, java.util.Set.copyOf(d));
+                readRate, smallAppends, disabled, java.util.Set.copyOf(d), storageRoot);
+    }
+
+    /** The same run on real durable storage, one directory per node under {@code root}. */
+    public SimulationOptions withRealStorage(java.nio.file.Path root) {
+        return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
+                electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
+                readRate, smallAppends, disabled, shortcuts, root);
     }
 
     /** The same run with tiny append and window limits (entries travel one or two per message). */
     public SimulationOptions withSmallAppends() {
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, true, disabled, shortcuts);
+                readRate, true, disabled, shortcuts, storageRoot);
     }
 
     private static double pick(SplittableRandom r, double... choices) {
@@ -94,6 +102,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
                 + " drop=" + dropRate + " dup=" + duplicateRate + " reorder=" + reorderRate + " nemesisMean="
                 + nemesisMeanMicros / 1000 + "ms maxCrashed=" + maxCrashed + " clientMean=" + clientMeanMicros / 1000
                 + "ms smallAppends=" + smallAppends + (disabled.isEmpty() ? "" : " disabled=" + disabled)
-                + (shortcuts.isEmpty() ? "" : " shortcuts=" + shortcuts);
+                + (shortcuts.isEmpty() ? "" : " shortcuts=" + shortcuts)
+                + (storageRoot == null ? "" : " realStorage=" + storageRoot);
     }
 }

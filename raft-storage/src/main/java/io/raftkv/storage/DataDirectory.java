@@ -1,0 +1,185 @@
+package io.raftkv.storage;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.NodeId;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A node's data directory: its identity ({@code raftkv.meta}: format version, cluster id, node id, the
+ * membership the cluster was bootstrapped with), an exclusive lock against a second process, and the
+ * locations of the log, hard state and snapshots.
+ *
+ * <pre>
+ *   raftkv.meta      identity, written once when the directory is created
+ *   LOCK             held (flock) while a process uses the directory
+ *   hardstate        term and vote
+ *   log/             segment files
+ *   snapshots/       published snapshots, one directory each
+ * </pre>
+ *
+ * A directory of another cluster or node, or one that is not empty but has no identity, is refused.
+ */
+public final class DataDirectory implements Closeable {
+
+    static final String META = "raftkv.meta";
+    static final String LOCK = "LOCK";
+    private static final String FORMAT_VERSION = "1";
+
+    private final Path root;
+    private final String clusterId;
+    private final NodeId nodeId;
+    private final Configuration initialMembership;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private DataDirectory(Path root, String clusterId, NodeId nodeId, Configuration initialMembership,
+                          FileChannel lockChannel, FileLock lock) {
+        this.root = root;
+        this.clusterId = clusterId;
+        this.nodeId = nodeId;
+        this.initialMembership = initialMembership;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Opens {@code root} for node {@code nodeId} of cluster {@code clusterId}. An absent or empty directory is
+     * initialised with {@code bootstrapMembership} (which must then be given); an existing one must carry the
+     * same cluster id and node id.
+     */
+    public static DataDirectory open(Path root, String clusterId, NodeId nodeId, Configuration bootstrapMembership)
+            throws IOException {
+        if (clusterId == null || !clusterId.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("cluster id must be 1 to 64 characters of [A-Za-z0-9._-], got '"
+                    + clusterId + "'");
+        }
+        Files.createDirectories(root);
+        FileChannel lockChannel = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("data directory " + root + " is in use by another raftkv process (" + LOCK
+                    + " is locked); stop that process or choose another --data-dir");
+        }
+        try {
+            Path meta = root.resolve(META);
+            Configuration membership;
+            if (!Files.exists(meta)) {
+                try (Stream<Path> files = Files.list(root)) {
+                    Set<String> others = files.map(p -> p.getFileName().toString())
+                            .filter(n -> !n.equals(LOCK) && !n.equals(META + ".tmp")).collect(Collectors.toSet());
+                    if (!others.isEmpty()) {
+                        throw new StorageCorruptionException(root, -1, "directory is not empty (" + others
+                                + ") but has no " + META + ", so it is not a raftkv data directory",
+                                "Point --data-dir at an empty directory or at this node's own data directory");
+                    }
+                }
+                if (bootstrapMembership == null) {
+                    throw new IllegalArgumentException("data directory " + root
+                            + " is empty: the membership to bootstrap the cluster with is needed");
+                }
+                membership = bootstrapMembership;
+                Map<String, String> v = new LinkedHashMap<>();
+                v.put("format-version", FORMAT_VERSION);
+                v.put("cluster-id", clusterId);
+                v.put("node-id", nodeId.value());
+                v.put("initial-voters", join(membership.voters()));
+                v.put("initial-learners", join(membership.learners()));
+                ChecksummedProperties.write(meta, v);
+            } else {
+                String advice = "The identity of this data directory is unreadable. Restore it from a backup or "
+                        + "rebuild this node from its peers";
+                Map<String, String> v = ChecksummedProperties.read(meta, advice);
+                if (!FORMAT_VERSION.equals(v.get("format-version"))) {
+                    throw new StorageCorruptionException(meta, -1, "format version " + v.get("format-version")
+                            + " is not supported (this version reads " + FORMAT_VERSION + ")",
+                            "Run the raftkv version that wrote this data directory");
+                }
+                if (!clusterId.equals(v.get("cluster-id"))) {
+                    throw new StorageCorruptionException(meta, -1, "this data directory belongs to cluster '"
+                            + v.get("cluster-id") + "', not '" + clusterId + "'",
+                            "Use this node's own data directory, or an empty one to join cluster '" + clusterId
+                                    + "'");
+                }
+                if (!nodeId.value().equals(v.get("node-id"))) {
+                    throw new StorageCorruptionException(meta, -1, "this data directory belongs to node '"
+                            + v.get("node-id") + "', not '" + nodeId + "'",
+                            "Start node '" + v.get("node-id") + "' on it, or give node '" + nodeId
+                                    + "' its own data directory");
+                }
+                membership = new Configuration(split(v.get("initial-voters")), split(v.get("initial-learners")));
+            }
+            return new DataDirectory(root, clusterId, nodeId, membership, lockChannel, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    private static String join(Set<NodeId> ids) {
+        return ids.stream().map(NodeId::value).collect(Collectors.joining(","));
+    }
+
+    private static Set<NodeId> split(String s) {
+        Set<NodeId> ids = new TreeSet<>();
+        if (s != null && !s.isBlank()) {
+            Arrays.stream(s.split(",")).map(String::trim).map(NodeId::of).forEach(ids::add);
+        }
+        return ids;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public NodeId nodeId() {
+        return nodeId;
+    }
+
+    /** The membership the cluster was created with. */
+    public Configuration initialMembership() {
+        return initialMembership;
+    }
+
+    public Path logDirectory() {
+        return root.resolve("log");
+    }
+
+    public Path snapshotDirectory() {
+        return root.resolve("snapshots");
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.raftkv.storage;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.Entry;
+import io.raftkv.core.HardState;
+import io.raftkv.core.NodeId;
+import io.raftkv.core.log.LogStorage;
+import io.raftkv.storage.log.SegmentedLog;
+import io.raftkv.storage.snapshot.SnapshotMeta;
+import io.raftkv.storage.snapshot.SnapshotStore;
+import io.raftkv.storage.snapshot.SnapshotWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a Raft node keeps on disk, behind the core's {@link LogStorage}: the data directory's identity,
+ * the hard state, the segmented log and the snapshots. Opening it recovers from any crash (cutting a torn
+ * final record) and refuses damaged or foreign data.
+ *
+ * <p>The log seen by the core starts just after the latest snapshot: entries the snapshot covers may still
+ * be in the segment files (only whole segments are removed) but are not served.
+ *
+ * <p>Not thread-safe: one writer (the runtime's log writer) owns it; see {@link GroupCommitLog} for handing
+ * writes to it from another thread.
+ */
+public final class DurableStorage implements LogStorage, Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DurableStorage.class);
+
+    /** Settings. */
+    public record Options(SegmentedLog.Options log) {
+        public static Options defaults() {
+            return new Options(SegmentedLog.Options.defaults());
+        }
+    }
+
+    private final DataDirectory directory;
+    private final HardStateFile hardStateFile;
+    private final SegmentedLog log;
+    private final SnapshotStore snapshots;
+    private HardState hardState;
+    private SnapshotMeta snapshot;
+
+    private DurableStorage(DataDirectory directory, HardStateFile hardStateFile, SegmentedLog log,
+                           SnapshotStore snapshots, HardState hardState, SnapshotMeta snapshot) {
+        this.directory = directory;
+        this.hardStateFile = hardStateFile;
+        this.log = log;
+        this.snapshots = snapshots;
+        this.hardState = hardState;
+        this.snapshot = snapshot;
+    }
+
+    /**
+     * Opens (or, if {@code root} is empty, creates with {@code bootstrapMembership}) the storage of node
+     * {@code nodeId} in cluster {@code clusterId}.
+     *
+     * @throws StorageCorruptionException if anything is damaged or belongs to another cluster or node
+     */
+    public static DurableStorage open(Path root, String clusterId, NodeId nodeId, Configuration bootstrapMembership,
+                                      Options options) throws IOException {
+        DataDirectory dir = DataDirectory.open(root, clusterId, nodeId, bootstrapMembership);
+        SegmentedLog log = null;
+        try {
+            HardStateFile hsf = new HardStateFile(root);
+            HardState hs = hsf.read();
+            SnapshotStore snapshots = new SnapshotStore(dir.snapshotDirectory());
+            SnapshotMeta snap = snapshots.latest().orElse(null);
+            long snapIndex = snap == null ? 0 : snap.index();
+            log = SegmentedLog.open(dir.logDirectory(), options.log(), snapIndex + 1);
+            if (snap != null) {
+                boolean logCoversSnapshot = log.firstIndex() <= snapIndex && snapIndex <= log.lastIndex();
+                boolean logContinuesSnapshot = log.firstIndex() == snapIndex + 1;
+                if (logCoversSnapshot && log.term(snapIndex) != snap.term()) {
+                    // The snapshot came from the leader and replaced a conflicting log, but the crash came
+                    // before the log was reset: finish the install.
+                    LOG.warn("{}: the log disagrees with snapshot {}/{} (term {} there); finishing an interrupted "
+                            + "snapshot install by discarding the log", dir.logDirectory(), snapIndex, snap.term(),
+                            log.term(snapIndex));
+                    log.reset(snapIndex + 1);
+                } else if (!logCoversSnapshot && !logContinuesSnapshot) {
+                    if (log.lastIndex() < snapIndex) {
+                        LOG.warn("{}: the log ends at {}, before snapshot {}/{}; finishing an interrupted snapshot "
+                                + "install by starting the log after the snapshot", dir.logDirectory(),
+                                log.lastIndex(), snapIndex, snap.term());
+                        log.reset(snapIndex + 1);
+                    } else {
+                        throw new StorageCorruptionException(dir.logDirectory(), -1, "the log starts at index "
+                                + log.firstIndex() + " but the snapshot ends at " + snapIndex + " (entries "
+                                + (snapIndex + 1) + ".." + (log.firstIndex() - 1) + " are missing)",
+                                "Restore the data directory from a backup or rebuild this node from its peers");
+                    }
+                }
+            } else if (log.firstIndex() != 1) {
+                throw new StorageCorruptionException(dir.logDirectory(), -1, "the log starts at index "
+                        + log.firstIndex() + " but there is no snapshot covering the entries before it",
+                        "Restore the snapshots directory from a backup or rebuild this node from its peers");
+            }
+            return new DurableStorage(dir, hsf, log, snapshots, hs, snap);
+        } catch (IOException | RuntimeException e) {
+            if (log != null) {
+                log.close();
+            }
+            dir.close();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ LogStorage
+
+    @Override
+    public HardState hardState() {
+        return hardState;
+    }
+
+    @Override
+    public Configuration configuration() {
+        return snapshot != null ? snapshot.configuration() : directory.initialMembership();
+    }
+
+    @Override
+    public long firstIndex() {
+        return snapshot == null ? log.firstIndex() : snapshot.index() + 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return Math.max(log.lastIndex(), snapshot == null ? 0 : snapshot.index());
+    }
+
+    @Override
+    public long term(long index) {
+        if (snapshot != null && index == snapshot.index()) {
+            return snapshot.term();
+        }
+        if (index == 0 && snapshot == null) {
+            return 0;
+        }
+        if (index < firstIndex() || index > lastIndex()) {
+            throw new IndexOutOfBoundsException("index " + index + " is not held; the log holds " + firstIndex()
+                    + ".." + lastIndex());
+        }
+        return log.term(index);
+    }
+
+    @Override
+    public List<Entry> entries(long from, long toInclusive, long maxBytes) {
+        if (from < firstIndex()) {
+            throw new IndexOutOfBoundsException("entry " + from + " is compacted; the log starts at " + firstIndex());
+        }
+        try {
+            return log.entries(from, toInclusive, maxBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading entries " + from + ".." + toInclusive + " from "
+                    + directory.logDirectory(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /** Replaces the hard state, durably, before returning. */
+    public void writeHardState(HardState state) throws IOException {
+        hardStateFile.write(state);
+        hardState = state;
+    }
+
+    /**
+     * Appends entries, replacing every held entry from the first one's index on. Not durable until
+     * {@link #sync()}.
+     */
+    public void append(List<Entry> entries) throws IOException {
+        if (!entries.isEmpty() && entries.get(0).index() <= firstIndex() - 1) {
+            throw new IllegalArgumentException("cannot append at " + entries.get(0).index()
+                    + ": a snapshot covers the log up to " + (firstIndex() - 1));
+        }
+        log.append(entries);
+    }
+
+    /** Makes every append since the previous sync durable (one fsync for all of them: group commit). */
+    public void sync() throws IOException {
+        log.sync();
+    }
+
+    /** Starts writing a snapshot of the state machine at {@code index}. */
+    public SnapshotWriter beginSnapshot(long index, long term, Configuration configuration) throws IOException {
+        return snapshots.begin(index, term, configuration);
+    }
+
+    /**
+     * Records that {@code meta} (a snapshot this node took of its own applied state) is published, and removes
+     * log segments that end at or before {@code meta.index() - keepEntries}. The margin lets slightly lagging
+     * followers still catch up from the log.
+     */
+    public void compactTo(SnapshotMeta meta, long keepEntries) throws IOException {
+        snapshot = meta;
+        log.removePrefix(meta.index() - Math.max(0, keepEntries));
+    }
+
+    /**
+     * Records that {@code meta} (a snapshot received from the leader) is published: a log that holds the
+     * snapshot's last entry keeps what follows it; any other log is discarded.
+     */
+    public void installSnapshot(SnapshotMeta meta) throws IOException {
+        snapshot = meta;
+        if (log.term(meta.index()) == meta.term()) {
+            log.removePrefix(meta.index());
+        } else {
+            log.reset(meta.index() + 1);
+        }
+    }
+
+    /** The latest snapshot, if any. */
+    public Optional<SnapshotMeta> snapshot() {
+        return Optional.ofNullable(snapshot);
+    }
+
+    /** The snapshot store (for reading snapshot data). */
+    public SnapshotStore snapshots() {
+        return snapshots;
+    }
+
+    /** The data directory. */
+    public DataDirectory directory() {
+        return directory;
+    }
+
+    /** Number of segment files (for tests and status). */
+    public int segmentCount() {
+        return log.segmentCount();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            log.close();
+        } finally {
+            directory.close();
+        }
+    }
+}

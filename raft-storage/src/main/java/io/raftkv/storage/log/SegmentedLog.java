@@ -1,0 +1,380 @@
+package io.raftkv.storage.log;
+
+import io.raftkv.core.Entry;
+import io.raftkv.storage.StorageCorruptionException;
+import io.raftkv.storage.FileSync;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-ahead log: consecutive entries in segment files of bounded size, each record framed with its
+ * length, CRC32C, index and term. An in-memory index gives every entry's position and term; a bounded cache
+ * serves recent entries from memory.
+ *
+ * <p>Writes ({@link #append}, {@link #truncateFrom}) are not durable until {@link #sync()}, which makes
+ * everything written since the previous sync durable with as few fsyncs as possible (group commit: callers
+ * batch appends and sync once). Every operation is crash-safe: at any moment the files hold a prefix of some
+ * state the log passed through, plus at most a torn final record, which {@link #open} cuts off.
+ *
+ * <p>Not thread-safe; one writer owns it.
+ */
+public final class SegmentedLog implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
+
+    /** Settings of a log. */
+    public record Options(long maxSegmentBytes, long cacheBytes) {
+        /** 64 MiB segments, 32 MiB of cached entries. */
+        public static Options defaults() {
+            return new Options(64L << 20, 32L << 20);
+        }
+    }
+
+    private final Path dir;
+    private final Options options;
+    private final List<Segment> segments;
+    private final EntryCache cache;
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+    /** Segments written since the last sync. */
+    private final List<Segment> unsynced = new ArrayList<>();
+    /** Files were created or deleted since the last sync. */
+    private boolean directoryChanged;
+
+    private SegmentedLog(Path dir, Options options, List<Segment> segments) {
+        this.dir = dir;
+        this.options = options;
+        this.segments = segments;
+        this.cache = new EntryCache(options.cacheBytes());
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating it (empty, next index {@code firstIndexIfNew}) if the directory has
+     * no segment. Recovery verifies every record; see {@link Segment#open} for what is cut and what is refused.
+     * Segments must be consecutive: a missing segment is refused.
+     */
+    public static SegmentedLog open(Path dir, Options options, long firstIndexIfNew) throws IOException {
+        Files.createDirectories(dir);
+        List<Long> firstIndices = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(Segment.SUFFIX + ".tmp")) {
+                    // A segment whose creation did not finish holds no entries (only its header was being written).
+                    LOG.warn("{}: removing an unfinished segment file (no entries were ever written to it)", f);
+                    Files.delete(f);
+                } else if (name.matches("\\d{20}\\" + Segment.SUFFIX)) {
+                    firstIndices.add(Long.parseLong(name.substring(0, 20)));
+                } else {
+                    throw new StorageCorruptionException(f, -1, "unexpected file in the log directory",
+                            "Only raftkv segment files belong here; move the file elsewhere if it was put here "
+                                    + "by mistake");
+                }
+            }
+        }
+        firstIndices.sort(null);
+        List<Segment> segments = new ArrayList<>();
+        try {
+            for (int i = 0; i < firstIndices.size(); i++) {
+                boolean tail = i == firstIndices.size() - 1;
+                Path path = dir.resolve(Segment.fileName(firstIndices.get(i)));
+                Segment seg = Segment.open(path, firstIndices.get(i), tail);
+                if (!segments.isEmpty()) {
+                    Segment prev = segments.get(segments.size() - 1);
+                    if (seg.firstIndex() != prev.lastIndex() + 1) {
+                        seg.close();
+                        throw new StorageCorruptionException(path, -1, "the previous segment "
+                                + prev.path().getFileName() + " ends at index " + prev.lastIndex()
+                                + " but this one starts at " + seg.firstIndex() + " (entries "
+                                + (prev.lastIndex() + 1) + ".." + (seg.firstIndex() - 1) + " are missing: was a "
+                                + "segment file deleted?)", "Restore the missing segment from a backup, or move "
+                                + "the data directory aside and rebuild this node from its peers");
+                    }
+                }
+                segments.add(seg);
+            }
+            if (segments.isEmpty()) {
+                segments.add(Segment.create(dir, firstIndexIfNew));
+                FileSync.directory(dir);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Segment s : segments) {
+                s.close();
+            }
+            throw e;
+        }
+        return new SegmentedLog(dir, options, segments);
+    }
+
+    /** The first index held (or the next index to write, if the log is empty). */
+    public long firstIndex() {
+        return segments.get(0).firstIndex();
+    }
+
+    /** The last index held, or {@code firstIndex() - 1} if empty. */
+    public long lastIndex() {
+        return tail().lastIndex();
+    }
+
+    /** The term of {@code index}, or -1 if not held. */
+    public long term(long index) {
+        Segment s = segmentOf(index);
+        return s == null ? -1 : s.term(index);
+    }
+
+    /**
+     * Entries {@code from..min(to, lastIndex())}, within {@code maxBytes} of {@link Entry#sizeBytes()} but at
+     * least one.
+     *
+     * @throws IndexOutOfBoundsException if {@code from} is not held
+     */
+    public List<Entry> entries(long from, long to, long maxBytes) throws IOException {
+        if (from < firstIndex() || from > lastIndex()) {
+            throw new IndexOutOfBoundsException("entry " + from + " is not in the log (" + firstIndex() + ".."
+                    + lastIndex() + ")");
+        }
+        long last = Math.min(to, lastIndex());
+        long cachedFrom = cache.firstIndex();
+        if (cachedFrom >= 0 && from >= cachedFrom) {
+            return cache.get(from, last, maxBytes);
+        }
+        List<Entry> out = new ArrayList<>();
+        long total = 0;
+        long i = from;
+        while (i <= last) {
+            if (cachedFrom >= 0 && i >= cachedFrom) {
+                for (Entry e : cache.get(i, last, Long.MAX_VALUE)) {
+                    if (total + e.sizeBytes() > maxBytes && !out.isEmpty()) {
+                        return out;
+                    }
+                    total += e.sizeBytes();
+                    out.add(e);
+                }
+                return out;
+            }
+            Segment s = segmentOf(i);
+            long hi = Math.min(last, s.lastIndex());
+            if (cachedFrom >= 0) {
+                hi = Math.min(hi, cachedFrom - 1);
+            }
+            // Read a bounded chunk at a time so a large range does not read far past the byte budget.
+            long chunkEnd = i;
+            long chunkBytes = 0;
+            while (chunkEnd < hi && chunkBytes < maxBytes - total) {
+                chunkBytes += s.bytes(chunkEnd, chunkEnd);
+                chunkEnd++;
+            }
+            for (Entry e : s.read(i, chunkEnd)) {
+                if (total + e.sizeBytes() > maxBytes && !out.isEmpty()) {
+                    return out;
+                }
+                total += e.sizeBytes();
+                out.add(e);
+            }
+            i = chunkEnd + 1;
+        }
+        return out;
+    }
+
+    /**
+     * Appends {@code entries}, first removing every entry at or after the first one's index (the suffix they
+     * replace). Not durable until {@link #sync()}.
+     */
+    public void append(List<Entry> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).index();
+        if (first < firstIndex()) {
+            throw new IllegalArgumentException("cannot append at index " + first + ": the log starts at "
+                    + firstIndex());
+        }
+        if (first > lastIndex() + 1) {
+            throw new IllegalArgumentException("cannot append at index " + first + ": the log ends at "
+                    + lastIndex());
+        }
+        if (first <= lastIndex()) {
+            truncateFrom(first);
+        }
+        int start = 0;
+        while (start < entries.size()) {
+            Segment tail = tail();
+            if (tail.size() >= options.maxSegmentBytes() && !tail.isEmpty()) {
+                tail = roll();
+            }
+            // Fill the current segment up to its size limit (at least one entry), then roll.
+            long room = options.maxSegmentBytes() - tail.size();
+            int end = start;
+            long bytes = 0;
+            while (end < entries.size()) {
+                int rb = RecordFormat.recordBytes(entries.get(end));
+                if (end > start && bytes + rb > room) {
+                    break;
+                }
+                bytes += rb;
+                end++;
+            }
+            List<Entry> part = entries.subList(start, end);
+            ensureBuffer(bytes);
+            buffer.clear();
+            for (Entry e : part) {
+                RecordFormat.write(buffer, e, crc);
+            }
+            buffer.flip();
+            tail.append(buffer, part);
+            markUnsynced(tail);
+            cache.append(part);
+            start = end;
+        }
+    }
+
+    /**
+     * Removes every entry at or after {@code index}, durably. Crash-safe: later segments are deleted newest
+     * first and then the segment holding {@code index} is cut, so a crash at any point leaves a prefix of the
+     * old log. Costs fsyncs, but happens only when a follower replaces a conflicting suffix.
+     */
+    public void truncateFrom(long index) throws IOException {
+        if (index > lastIndex()) {
+            return;
+        }
+        if (index < firstIndex()) {
+            throw new IllegalArgumentException("cannot truncate from " + index + ": the log starts at "
+                    + firstIndex());
+        }
+        cache.truncateFrom(index);
+        // Newest first, each deletion made durable before the next step, so no crash can leave a gap.
+        while (segments.size() > 1 && tail().firstIndex() >= index) {
+            deleteSegment(segments.remove(segments.size() - 1));
+        }
+        // The cut is synced at once: new records are then written only past the durable end of the file, so
+        // a crash can never leave new bytes mixed with intact old records after them.
+        tail().truncateFrom(index);
+        tail().sync();
+    }
+
+    /**
+     * Removes whole segments whose entries are all at or before {@code index} (after a snapshot covers them),
+     * oldest first, always keeping the tail segment. Entries of a segment that straddles {@code index} stay.
+     * Crash-safe: a crash leaves a suffix of the segments, still consecutive.
+     */
+    public void removePrefix(long index) throws IOException {
+        while (segments.size() > 1 && segments.get(0).lastIndex() <= index) {
+            deleteSegment(segments.remove(0));
+        }
+        cache.removeThrough(Math.min(index, firstIndex() - 1));
+    }
+
+    /**
+     * Discards every entry and starts an empty log whose next index is {@code nextIndex} (a snapshot replaced
+     * the whole log). The old segments are deleted oldest first (a crash leaves a suffix of them, which the
+     * caller recognises as stale against its snapshot), then the new empty segment is created.
+     */
+    public void reset(long nextIndex) throws IOException {
+        sync();
+        List<Segment> old = new ArrayList<>(segments);
+        segments.clear();
+        cache.clear();
+        unsynced.clear();
+        for (Segment s : old) {
+            deleteSegment(s);
+        }
+        segments.add(Segment.create(dir, nextIndex));
+        FileSync.directory(dir);
+        directoryChanged = false;
+    }
+
+    /** Makes every append and truncation since the previous sync durable. */
+    public void sync() throws IOException {
+        for (Segment s : unsynced) {
+            s.sync();
+        }
+        unsynced.clear();
+        if (directoryChanged) {
+            FileSync.directory(dir);
+            directoryChanged = false;
+        }
+    }
+
+    /** Number of segment files. */
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (Segment s : segments) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private Segment tail() {
+        return segments.get(segments.size() - 1);
+    }
+
+    private Segment segmentOf(long index) {
+        if (index < firstIndex() || index > lastIndex()) {
+            return null;
+        }
+        int lo = 0;
+        int hi = segments.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (segments.get(mid).firstIndex() <= index) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return segments.get(lo);
+    }
+
+    /** Seals the tail (synced, so only the last segment can ever hold a torn record) and starts a new one. */
+    private Segment roll() throws IOException {
+        Segment old = tail();
+        old.sync();
+        unsynced.remove(old);
+        Segment next = Segment.create(dir, old.lastIndex() + 1);
+        segments.add(next);
+        directoryChanged = true;
+        return next;
+    }
+
+    /** Deletes a segment file durably (the directory is synced before anything else happens). */
+    private void deleteSegment(Segment s) throws IOException {
+        s.close();
+        Files.deleteIfExists(s.path());
+        unsynced.remove(s);
+        FileSync.directory(dir);
+    }
+
+    private void markUnsynced(Segment s) {
+        if (!unsynced.contains(s)) {
+            unsynced.add(s);
+        }
+    }
+
+    private void ensureBuffer(long bytes) {
+        if (buffer.capacity() < bytes) {
+            buffer = ByteBuffer.allocate((int) Math.max(bytes, buffer.capacity() * 2L));
+        }
+    }
+}

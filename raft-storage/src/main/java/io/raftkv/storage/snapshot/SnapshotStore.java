@@ -1,0 +1,197 @@
+package io.raftkv.storage.snapshot;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.NodeId;
+import io.raftkv.storage.ChecksummedProperties;
+import io.raftkv.storage.FileSync;
+import io.raftkv.storage.StorageCorruptionException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Published snapshots, one directory each ({@code snap-<index>/} holding {@code data} and {@code meta}).
+ * A snapshot is written into a temporary directory and published by renaming it, after its files and the
+ * directory are synced: a crash leaves either no new snapshot or a complete one. Older snapshots are removed
+ * only after the new one is durable. At open, the newest snapshot is verified against its checksums and
+ * refused if damaged.
+ */
+public final class SnapshotStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final String PREFIX = "snap-";
+    private static final String TMP_PREFIX = "tmp-";
+    static final String DATA = "data";
+    static final String META = "meta";
+    private static final String FORMAT_VERSION = "1";
+
+    private final Path dir;
+    private SnapshotMeta latest;
+
+    /** Opens the store in {@code dir}, removing unfinished temporary snapshots and verifying the newest one. */
+    public SnapshotStore(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        List<Long> published = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(TMP_PREFIX)) {
+                    LOG.warn("{}: removing a snapshot whose writing did not finish (it was never published)", p);
+                    deleteTree(p);
+                } else if (name.matches(PREFIX + "\\d{20}")) {
+                    published.add(Long.parseLong(name.substring(PREFIX.length())));
+                } else {
+                    throw new StorageCorruptionException(p, -1, "unexpected entry in the snapshot directory",
+                            "Only raftkv snapshots belong here; move it elsewhere if it was put here by mistake");
+                }
+            }
+        }
+        published.sort(Comparator.reverseOrder());
+        if (!published.isEmpty()) {
+            latest = verify(dir.resolve(name(published.get(0))));
+        }
+    }
+
+    /** The newest published snapshot, verified. */
+    public Optional<SnapshotMeta> latest() {
+        return Optional.ofNullable(latest);
+    }
+
+    /** Starts writing a snapshot of the state at {@code index}; nothing is visible until it is published. */
+    public SnapshotWriter begin(long index, long term, Configuration configuration) throws IOException {
+        Path tmp = dir.resolve(TMP_PREFIX + index + "-" + Long.toHexString(System.nanoTime()));
+        Files.createDirectories(tmp);
+        return new SnapshotWriter(this, tmp, index, term, configuration);
+    }
+
+    /** Streams the data of a published snapshot. */
+    public InputStream openData(SnapshotMeta meta) throws IOException {
+        return Files.newInputStream(dir.resolve(name(meta.index())).resolve(DATA));
+    }
+
+    /** The data file of a published snapshot. */
+    public Path dataFile(SnapshotMeta meta) {
+        return dir.resolve(name(meta.index())).resolve(DATA);
+    }
+
+    /** Called by the writer: makes the snapshot durable and visible, then removes older ones. */
+    SnapshotMeta publish(Path tmp, SnapshotMeta meta) throws IOException {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("format-version", FORMAT_VERSION);
+        v.put("index", Long.toString(meta.index()));
+        v.put("term", Long.toString(meta.term()));
+        v.put("voters", join(meta.configuration().voters()));
+        v.put("learners", join(meta.configuration().learners()));
+        v.put("data-bytes", Long.toString(meta.dataBytes()));
+        v.put("data-crc32c", Long.toHexString(meta.dataCrc()));
+        ChecksummedProperties.write(tmp.resolve(META), v);
+        FileSync.directory(tmp);
+        Path target = dir.resolve(name(meta.index()));
+        if (Files.exists(target)) {
+            deleteTree(tmp);
+            throw new IllegalStateException("a snapshot at index " + meta.index() + " is already published");
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        FileSync.directory(dir);
+        latest = meta;
+        // Only now that the new snapshot is durable may older ones go.
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, PREFIX + "*")) {
+            for (Path p : entries) {
+                if (!p.equals(target)) {
+                    deleteTree(p);
+                }
+            }
+        }
+        FileSync.directory(dir);
+        return meta;
+    }
+
+    private SnapshotMeta verify(Path snap) throws IOException {
+        String advice = "The newest snapshot is damaged and was not used; nothing was deleted. Restore this data "
+                + "directory from a backup, or move it aside and rebuild this node from its peers";
+        Path metaFile = snap.resolve(META);
+        if (!Files.exists(metaFile)) {
+            throw new StorageCorruptionException(metaFile, -1, "snapshot metadata is missing", advice);
+        }
+        Map<String, String> v = ChecksummedProperties.read(metaFile, advice);
+        if (!FORMAT_VERSION.equals(v.get("format-version"))) {
+            throw new StorageCorruptionException(metaFile, -1, "format version " + v.get("format-version")
+                    + " is not supported (this version reads " + FORMAT_VERSION + ")",
+                    "Run the raftkv version that wrote this data directory");
+        }
+        SnapshotMeta meta;
+        try {
+            meta = new SnapshotMeta(Long.parseLong(v.get("index")), Long.parseLong(v.get("term")),
+                    new Configuration(split(v.get("voters")), split(v.get("learners"))),
+                    Long.parseLong(v.get("data-bytes")), Long.parseUnsignedLong(v.get("data-crc32c"), 16));
+        } catch (RuntimeException e) {
+            throw new StorageCorruptionException(metaFile, -1, "invalid snapshot metadata: " + e, advice);
+        }
+        Path data = snap.resolve(DATA);
+        long size = Files.exists(data) ? Files.size(data) : -1;
+        if (size != meta.dataBytes()) {
+            throw new StorageCorruptionException(data, Math.max(size, 0), "snapshot data is " + size
+                    + " bytes but its metadata says " + meta.dataBytes(), advice);
+        }
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ)) {
+            while (ch.read(buf) > 0) {
+                buf.flip();
+                crc.update(buf);
+                buf.clear();
+            }
+        }
+        if (crc.getValue() != meta.dataCrc()) {
+            throw new StorageCorruptionException(data, -1, "snapshot data fails its checksum", advice);
+        }
+        return meta;
+    }
+
+    private static String name(long index) {
+        return PREFIX + String.format("%020d", index);
+    }
+
+    private static String join(Set<NodeId> ids) {
+        return ids.stream().map(NodeId::value).collect(Collectors.joining(","));
+    }
+
+    private static Set<NodeId> split(String s) {
+        Set<NodeId> ids = new TreeSet<>();
+        if (s != null && !s.isBlank()) {
+            Arrays.stream(s.split(",")).map(String::trim).map(NodeId::of).forEach(ids::add);
+        }
+        return ids;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
+                for (Path c : entries) {
+                    deleteTree(c);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+}
