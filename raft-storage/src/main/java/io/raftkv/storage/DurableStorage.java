@@ -9,7 +9,6 @@ import io.raftkv.storage.log.SegmentedLog;
 import io.raftkv.storage.snapshot.SnapshotMeta;
 import io.raftkv.storage.snapshot.SnapshotStore;
 import io.raftkv.storage.snapshot.SnapshotWriter;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: one writer (the runtime's log writer) owns it; see {@link GroupCommitLog} for handing
  * writes to it from another thread.
  */
-public final class DurableStorage implements LogStorage, Closeable {
+public final class DurableStorage implements RaftStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(DurableStorage.class);
 
@@ -164,16 +163,13 @@ public final class DurableStorage implements LogStorage, Closeable {
 
     // ------------------------------------------------------------------------------------------------ writes
 
-    /** Replaces the hard state, durably, before returning. */
+    @Override
     public void writeHardState(HardState state) throws IOException {
         hardStateFile.write(state);
         hardState = state;
     }
 
-    /**
-     * Appends entries, replacing every held entry from the first one's index on. Not durable until
-     * {@link #sync()}.
-     */
+    @Override
     public void append(List<Entry> entries) throws IOException {
         if (!entries.isEmpty() && entries.get(0).index() <= firstIndex() - 1) {
             throw new IllegalArgumentException("cannot append at " + entries.get(0).index()
@@ -183,6 +179,7 @@ public final class DurableStorage implements LogStorage, Closeable {
     }
 
     /** Makes every append since the previous sync durable (one fsync for all of them: group commit). */
+    @Override
     public void sync() throws IOException {
         log.sync();
     }

@@ -1,0 +1,42 @@
+package io.raftkv.server;
+
+import io.raftkv.core.RaftConfig;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the runtime.
+ *
+ * <p>Timing defaults: a tick of 100 ms with the core's default of 10 election ticks and 1 heartbeat tick
+ * gives heartbeats every 100 ms and election timeouts of 1 to 2 s. That is deliberately slower than
+ * etcd's 100 ms / 1 s default: on a loaded 2-core machine (servers and load generator sharing the CPU, GC,
+ * fsync stalls) a shorter timeout causes spurious elections, which cost far more than a slower failover.
+ *
+ * @param raft          the core's settings
+ * @param tick          length of one logical tick
+ * @param maxQueued     most inputs (messages, proposals, reads) waiting for the loop; beyond it messages are
+ *                      dropped and requests refused as overloaded
+ * @param maxApplyQueue most committed batches waiting for the apply thread before the loop stops handing out more
+ */
+public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, int maxApplyQueue) {
+
+    public RaftServerConfig {
+        Objects.requireNonNull(raft, "raft");
+        if (tick.isNegative() || tick.isZero()) {
+            throw new IllegalArgumentException("tick must be positive, got " + tick);
+        }
+        if (maxQueued < 1 || maxApplyQueue < 1) {
+            throw new IllegalArgumentException("queue limits must be >= 1");
+        }
+    }
+
+    /** Defaults around the given core settings. */
+    public static RaftServerConfig of(RaftConfig raft) {
+        return new RaftServerConfig(raft, Duration.ofMillis(100), 100_000, 1024);
+    }
+
+    /** The same settings with another tick length (tests use short ticks). */
+    public RaftServerConfig withTick(Duration t) {
+        return new RaftServerConfig(raft, t, maxQueued, maxApplyQueue);
+    }
+}

@@ -1,0 +1,142 @@
+package io.raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.raftkv.core.NodeId;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime end to end in one JVM: real servers, real durable storage, an in-memory network. Every wait is
+ * a condition with a deadline.
+ */
+class RaftServerTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private static byte[] cmd(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static RaftServer<String> awaitLeader(LocalCluster c) {
+        await().atMost(DEADLINE).until(() -> c.leader() != null);
+        return c.leader();
+    }
+
+    @Test
+    void aClusterElectsALeaderAndAppliesProposalsOnEveryNode() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            String result = leader.propose(cmd("a=1")).get(10, TimeUnit.SECONDS);
+            assertThat(result).startsWith("applied at ");
+            await().atMost(DEADLINE).until(() -> c.machines.values().stream()
+                    .allMatch(m -> "1".equals(m.values.get("a"))));
+        }
+    }
+
+    @Test
+    void aFollowerRefusesAProposalNamingTheLeader() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            RaftServer<String> follower = c.followers().values().iterator().next();
+            CompletableFuture<String> f = follower.propose(cmd("a=1"));
+            assertThat(f).failsWithin(DEADLINE).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .havingCause().isInstanceOfSatisfying(RaftException.NotLeader.class,
+                            e -> assertThat(e.leaderHint()).isEqualTo(leader.id()));
+        }
+    }
+
+    @Test
+    void readBarriersOnEveryNodeSeeEveryAcknowledgedWrite() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            for (int i = 0; i < 20; i++) {
+                leader.propose(cmd("k=" + i)).get(10, TimeUnit.SECONDS);
+                for (RaftServer<String> s : c.servers.values()) {
+                    s.readBarrier().get(10, TimeUnit.SECONDS);
+                    // The barrier completed, so this node's state machine reflects the acknowledged write.
+                    assertThat(c.machines.get(s.id()).values.get("k")).isEqualTo(Integer.toString(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void whenTheLeaderStopsANewOneServesAndNoAcknowledgedWriteIsLost() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            List<String> acknowledged = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                leader.propose(cmd("w" + i + "=" + i)).get(10, TimeUnit.SECONDS);
+                acknowledged.add("w" + i);
+            }
+            NodeId old = leader.id();
+            c.stop(old);
+            await().atMost(DEADLINE).until(() -> c.leader() != null && !c.leader().id().equals(old));
+            RaftServer<String> next = c.leader();
+            next.propose(cmd("after=1")).get(10, TimeUnit.SECONDS);
+            for (RaftServer<String> s : c.servers.values()) {
+                s.readBarrier().get(10, TimeUnit.SECONDS);
+                for (String k : acknowledged) {
+                    assertThat(c.machines.get(s.id()).values).containsKey(k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStoppedFollowerCatchesUpAfterRestartFromItsDisk() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            leader.propose(cmd("before=1")).get(10, TimeUnit.SECONDS);
+            NodeId follower = c.followers().keySet().iterator().next();
+            c.stop(follower);
+            for (int i = 0; i < 200; i++) {
+                leader.propose(cmd("during" + i + "=" + i)).get(10, TimeUnit.SECONDS);
+            }
+            long leaderLast = leader.status().lastIndex();
+            c.start(follower);
+            await().atMost(DEADLINE).until(() -> c.servers.get(follower).status().appliedIndex() >= leaderLast);
+            assertThat(c.machines.get(follower).values).containsKeys("before", "during0", "during199");
+        }
+    }
+
+    @Test
+    void leadershipMovesToTheChosenNode() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            leader.propose(cmd("x=1")).get(10, TimeUnit.SECONDS);
+            NodeId target = c.followers().keySet().iterator().next();
+            leader.transferLeadership(target).get(10, TimeUnit.SECONDS);
+            await().atMost(DEADLINE).until(() -> c.leader() != null && c.leader().id().equals(target));
+            c.leader().propose(cmd("y=2")).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void manyConcurrentProposalsAreBatchedAndAllApplied() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            List<CompletableFuture<String>> futures = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                futures.add(leader.propose(cmd("c" + i + "=" + i)));
+            }
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+            await().atMost(DEADLINE).until(() -> c.machines.values().stream().allMatch(m -> m.values.size() >= 2000));
+            for (CountingStateMachine m : c.machines.values()) {
+                assertThat(m.applications.values()).allMatch(n -> n == 1);
+            }
+        }
+    }
+}
