@@ -1,0 +1,378 @@
+package io.raftkv.kv.server.store;
+
+import io.raftkv.server.Command;
+import io.raftkv.server.StateMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The key-value state machine on an embedded RocksDB (one per node). Every key carries a revision: the log
+ * index of the command that last wrote it. A table of client sessions remembers each session's last sequence
+ * number and result, so a retried write is answered from the table instead of being applied twice; idle
+ * sessions expire by the leader timestamps carried in the commands, so every node expires the same sessions
+ * at the same log position.
+ *
+ * <p>Each {@link #apply} batch is one atomic RocksDB write that also records the applied index; after a
+ * restart the log is replayed from the last snapshot and commands at or below that index are skipped. The
+ * write is not synced: the Raft log is the durable record, and a lost tail of RocksDB writes is re-applied
+ * from it.
+ *
+ * <p>Column families: {@code default} (key → 8-byte revision + value), {@code sessions} (client id →
+ * sequence, last active time, encoded result), {@code meta} (applied index, clock, next expiry scan).
+ */
+public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseable {
+
+    /** A value with its revision. */
+    public record Versioned(byte[] value, long revision) {
+    }
+
+    /** One key of a scan. */
+    public record Item(byte[] key, byte[] value, long revision) {
+    }
+
+    /** A page of a scan; {@code more} if further keys matched beyond the limit. */
+    public record ScanPage(List<Item> items, boolean more) {
+    }
+
+    private static final byte[] APPLIED = "applied-index".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLOCK = "clock".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEXT_EXPIRY = "next-expiry".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final long sessionTtlMillis;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final WriteOptions writeOptions;
+    private final RocksDB db;
+    private final ColumnFamilyHandle data;
+    private final ColumnFamilyHandle sessions;
+    private final ColumnFamilyHandle meta;
+    private final List<ColumnFamilyHandle> handles;
+    private volatile long appliedIndex;
+    private long clock;
+    private long nextExpiry;
+
+    private KvStateMachine(long sessionTtlMillis, DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db,
+                           List<ColumnFamilyHandle> handles) throws RocksDBException {
+        this.sessionTtlMillis = sessionTtlMillis;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.writeOptions = new WriteOptions().setSync(false);
+        this.db = db;
+        this.handles = handles;
+        this.data = handles.get(0);
+        this.sessions = handles.get(1);
+        this.meta = handles.get(2);
+        this.appliedIndex = readLong(APPLIED);
+        this.clock = readLong(CLOCK);
+        this.nextExpiry = readLong(NEXT_EXPIRY);
+    }
+
+    /** Opens (creating if needed) the store in {@code dir}; sessions idle longer than {@code sessionTtl} expire. */
+    public static KvStateMachine open(Path dir, Duration sessionTtl) throws IOException {
+        Files.createDirectories(dir);
+        DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+        List<ColumnFamilyDescriptor> descriptors = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+                new ColumnFamilyDescriptor("sessions".getBytes(StandardCharsets.US_ASCII), cfOptions),
+                new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.US_ASCII), cfOptions));
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            return new KvStateMachine(sessionTtl.toMillis(), dbOptions, cfOptions, db, handles);
+        } catch (RocksDBException e) {
+            dbOptions.close();
+            cfOptions.close();
+            throw new IOException("cannot open the key-value store in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Index of the last command applied. */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    // ------------------------------------------------------------------------------------------------ apply
+
+    @Override
+    public List<KvResult> apply(List<Command> commands) {
+        List<KvResult> results = new ArrayList<>(commands.size());
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+             ReadOptions read = new ReadOptions()) {
+            long applied = appliedIndex;
+            for (Command c : commands) {
+                if (c.index() <= applied) {
+                    results.add(new KvResult.Rejected("already applied before a restart"));
+                    continue;
+                }
+                KvCommand cmd;
+                try {
+                    cmd = KvCommandCodec.decode(c.data());
+                } catch (IllegalArgumentException e) {
+                    // Every node sees the same bytes, so every node rejects them alike: the state stays identical.
+                    results.add(new KvResult.Rejected("malformed command: " + e.getMessage()));
+                    applied = c.index();
+                    continue;
+                }
+                results.add(applyOne(batch, read, c.index(), cmd));
+                applied = c.index();
+            }
+            batch.put(meta, APPLIED, longBytes(applied));
+            batch.put(meta, CLOCK, longBytes(clock));
+            batch.put(meta, NEXT_EXPIRY, longBytes(nextExpiry));
+            db.write(writeOptions, batch);
+            appliedIndex = applied;
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("the key-value store could not apply commands up to index "
+                    + commands.get(commands.size() - 1).index() + ": " + e.getMessage(), e);
+        }
+        return results;
+    }
+
+    private KvResult applyOne(WriteBatchWithIndex batch, ReadOptions read, long index, KvCommand cmd)
+            throws RocksDBException {
+        clock = Math.max(clock, cmd.timestampMillis());
+        if (clock >= nextExpiry) {
+            expireSessions(batch, read);
+            nextExpiry = clock + Math.max(1, sessionTtlMillis / 4);
+        }
+        ClientSession session = cmd.session();
+        byte[] sessionKey = null;
+        if (session != null) {
+            sessionKey = session.clientId().getBytes(StandardCharsets.UTF_8);
+            byte[] stored = batch.getFromBatchAndDB(db, sessions, read, sessionKey);
+            if (stored != null) {
+                ByteBuffer b = ByteBuffer.wrap(stored);
+                long lastSequence = b.getLong();
+                b.getLong();
+                if (session.sequence() == lastSequence) {
+                    // A retry of the last write: answer it again, apply nothing.
+                    KvResult previous = KvCommandCodec.decodeResult(b);
+                    batch.put(sessions, sessionKey, sessionRecord(lastSequence, previous));
+                    return previous;
+                }
+                if (session.sequence() < lastSequence) {
+                    return new KvResult.Rejected("write " + session.sequence() + " of session " + session.clientId()
+                            + " is older than its last write " + lastSequence + "; its result is no longer kept");
+                }
+            }
+        }
+        KvResult result = applyOperation(batch, read, index, cmd.operation());
+        if (session != null) {
+            batch.put(sessions, sessionKey, sessionRecord(session.sequence(), result));
+        }
+        return result;
+    }
+
+    private KvResult applyOperation(WriteBatchWithIndex batch, ReadOptions read, long index, KvOperation op)
+            throws RocksDBException {
+        if (op instanceof KvOperation.Put p) {
+            batch.put(data, p.key(), versioned(index, p.value()));
+            return new KvResult.Written(index);
+        }
+        byte[] current = batch.getFromBatchAndDB(db, data, read, op.key());
+        if (op instanceof KvOperation.Delete d) {
+            if (current != null) {
+                batch.delete(data, d.key());
+            }
+            return new KvResult.Deleted(current != null, index);
+        }
+        KvOperation.CompareAndSet cas = (KvOperation.CompareAndSet) op;
+        boolean matches = cas.expected() == null ? current == null
+                : current != null && Arrays.equals(current, 8, current.length, cas.expected(), 0,
+                cas.expected().length);
+        if (!matches) {
+            return new KvResult.Swapped(false, current == null ? 0 : ByteBuffer.wrap(current).getLong());
+        }
+        batch.put(data, cas.key(), versioned(index, cas.value()));
+        return new KvResult.Swapped(true, index);
+    }
+
+    private void expireSessions(WriteBatchWithIndex batch, ReadOptions read) {
+        try (RocksIterator base = db.newIterator(sessions, read);
+             RocksIterator it = batch.newIteratorWithBase(sessions, base)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                long lastActive = ByteBuffer.wrap(it.value()).getLong(8);
+                if (clock - lastActive > sessionTtlMillis) {
+                    batch.delete(sessions, it.key());
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("expiring client sessions failed: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] sessionRecord(long sequence, KvResult result) {
+        byte[] r = KvCommandCodec.encodeResult(result);
+        return ByteBuffer.allocate(16 + r.length).putLong(sequence).putLong(clock).put(r).array();
+    }
+
+    // ------------------------------------------------------------------------------------------------ reads
+
+    /** The value and revision of {@code key}, or null if absent. Reads local state: pair with a read barrier. */
+    public Versioned get(byte[] key) {
+        try {
+            byte[] v = db.get(data, key);
+            return v == null ? null : new Versioned(Arrays.copyOfRange(v, 8, v.length), ByteBuffer.wrap(v).getLong());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("reading a key failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Keys in {@code [start, end)} ({@code end} null: unbounded), in order, at most {@code limit}. */
+    public ScanPage scan(byte[] start, byte[] end, int limit) {
+        List<Item> items = new ArrayList<>();
+        boolean more = false;
+        try (ReadOptions read = new ReadOptions(); RocksIterator it = db.newIterator(data, read)) {
+            for (it.seek(start); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (end != null && Arrays.compareUnsigned(k, end) >= 0) {
+                    break;
+                }
+                if (items.size() == limit) {
+                    more = true;
+                    break;
+                }
+                byte[] v = it.value();
+                items.add(new Item(k, Arrays.copyOfRange(v, 8, v.length), ByteBuffer.wrap(v).getLong()));
+            }
+        }
+        return new ScanPage(items, more);
+    }
+
+    /** The smallest key greater than every key starting with {@code prefix}, or null if there is none. */
+    public static byte[] prefixEnd(byte[] prefix) {
+        byte[] end = prefix.clone();
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xFF) {
+                end[i]++;
+                return Arrays.copyOf(end, i + 1);
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    @Override
+    public void writeSnapshot(OutputStream out) throws IOException {
+        DataOutputStream dout = new DataOutputStream(out);
+        Snapshot snap = db.getSnapshot();
+        try (ReadOptions read = new ReadOptions().setSnapshot(snap)) {
+            byte family = 0;
+            for (ColumnFamilyHandle cf : handles) {
+                try (RocksIterator it = db.newIterator(cf, read)) {
+                    for (it.seekToFirst(); it.isValid(); it.next()) {
+                        dout.writeByte(family);
+                        byte[] k = it.key();
+                        byte[] v = it.value();
+                        dout.writeInt(k.length);
+                        dout.write(k);
+                        dout.writeInt(v.length);
+                        dout.write(v);
+                    }
+                }
+                family++;
+            }
+            dout.writeByte(-1);
+            dout.flush();
+        } finally {
+            db.releaseSnapshot(snap);
+        }
+    }
+
+    @Override
+    public void restore(InputStream in) throws IOException {
+        DataInputStream din = new DataInputStream(in);
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(false)) {
+            for (ColumnFamilyHandle cf : handles) {
+                try (RocksIterator it = db.newIterator(cf)) {
+                    for (it.seekToFirst(); it.isValid(); it.next()) {
+                        batch.delete(cf, it.key());
+                    }
+                }
+            }
+            while (true) {
+                byte family = din.readByte();
+                if (family == -1) {
+                    break;
+                }
+                if (family < 0 || family >= handles.size()) {
+                    throw new IOException("snapshot names column family " + family + ", which does not exist");
+                }
+                byte[] k = readChunk(din);
+                byte[] v = readChunk(din);
+                batch.put(handles.get(family), k, v);
+            }
+            db.write(writeOptions, batch);
+            appliedIndex = readLong(APPLIED);
+            clock = readLong(CLOCK);
+            nextExpiry = readLong(NEXT_EXPIRY);
+        } catch (RocksDBException e) {
+            throw new IOException("restoring the key-value store failed: " + e.getMessage(), e);
+        } catch (EOFException e) {
+            throw new IOException("the snapshot ended early", e);
+        }
+    }
+
+    private static byte[] readChunk(DataInputStream din) throws IOException {
+        int n = din.readInt();
+        if (n < 0 || n > (64 << 20)) {
+            throw new IOException("snapshot record of " + n + " bytes is out of range");
+        }
+        byte[] b = new byte[n];
+        din.readFully(b);
+        return b;
+    }
+
+    private long readLong(byte[] key) throws RocksDBException {
+        byte[] v = db.get(meta, key);
+        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+    }
+
+    private static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    private static byte[] versioned(long revision, byte[] value) {
+        return ByteBuffer.allocate(8 + value.length).putLong(revision).put(value).array();
+    }
+
+    @Override
+    public void close() {
+        for (ColumnFamilyHandle h : handles) {
+            h.close();
+        }
+        db.close();
+        writeOptions.close();
+        dbOptions.close();
+        cfOptions.close();
+    }
+}
