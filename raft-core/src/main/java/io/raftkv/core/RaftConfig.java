@@ -23,9 +23,14 @@ import java.util.Set;
  * @param maxUncommittedBytes most entry bytes a leader holds uncommitted; proposals beyond it are refused as
  *                            {@link ProposalResult.Overloaded}
  * @param maxApplyBytes       most entry bytes handed out for applying in one {@link Ready}
+ * @param leaseReads          let the leader serve reads from a lease (see {@link RaftNode#leaseRead}); needs
+ *                            {@code checkQuorum}. A node then also refuses to vote during its first election timeout
+ *                            after starting, so a quickly restarted follower cannot help elect a new leader while the
+ *                            old leader's lease may still run
  * @param disabledMechanisms  mechanisms switched off to prove the tests depend on them; always empty in production
  */
 public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
+                         boolean leaseReads,
                          long maxAppendBytes, int maxInflightAppends, long maxInflightBytes,
                          long maxUncommittedBytes, long maxApplyBytes, Set<Mechanism> disabledMechanisms) {
 
@@ -38,6 +43,13 @@ public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boole
             throw new IllegalArgumentException("electionTicks (" + electionTicks
                     + ") must be greater than heartbeatTicks (" + heartbeatTicks + ")");
         }
+        if (leaseReads && !checkQuorum) {
+            throw new IllegalArgumentException("leaseReads needs checkQuorum: the lease rests on followers "
+                    + "ignoring candidates while they hear from a leader");
+        }
+        if (leaseReads && electionTicks < 2 + LEASE_MARGIN_TICKS) {
+            throw new IllegalArgumentException("leaseReads needs electionTicks >= " + (2 + LEASE_MARGIN_TICKS));
+        }
         positive("maxAppendBytes", maxAppendBytes);
         positive("maxInflightAppends", maxInflightAppends);
         positive("maxInflightBytes", maxInflightBytes);
@@ -45,6 +57,12 @@ public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boole
         positive("maxApplyBytes", maxApplyBytes);
         disabledMechanisms = disabledMechanisms.isEmpty() ? Set.of() : Set.copyOf(disabledMechanisms);
     }
+
+    /**
+     * Ticks by which a lease ends before the followers' election timeout: one for tick granularity, one for
+     * clock drift. With 10 election ticks, tick rates may differ by about 12% before a lease read could be stale.
+     */
+    public static final int LEASE_MARGIN_TICKS = 2;
 
     private static void positive(String name, long value) {
         if (value < 1) {
@@ -74,6 +92,7 @@ public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boole
         private int heartbeatTicks = 1;
         private boolean preVote = true;
         private boolean checkQuorum = true;
+        private boolean leaseReads = false;
         private long maxAppendBytes = 1 << 20;
         private int maxInflightAppends = 64;
         private long maxInflightBytes = 32L << 20;
@@ -102,6 +121,11 @@ public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boole
 
         public Builder checkQuorum(boolean v) {
             checkQuorum = v;
+            return this;
+        }
+
+        public Builder leaseReads(boolean v) {
+            leaseReads = v;
             return this;
         }
 
@@ -137,7 +161,7 @@ public record RaftConfig(NodeId id, int electionTicks, int heartbeatTicks, boole
         }
 
         public RaftConfig build() {
-            return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxAppendBytes,
+            return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, leaseReads, maxAppendBytes,
                     maxInflightAppends, maxInflightBytes, maxUncommittedBytes, maxApplyBytes, disabled);
         }
     }

@@ -66,6 +66,13 @@ public final class RaftNode {
     private long[] quorumScratch;
 
     private final ReadBarriers reads = new ReadBarriers();
+    /** Ticks since this node object started (for the boot-time vote refusal that protects leases). */
+    private long ticksSinceStart;
+    /** Leader only: ticks since becoming leader, and when each heartbeat round was sent, oldest first. */
+    private long leaderTicks;
+    private final java.util.ArrayDeque<long[]> roundSentAt = new java.util.ArrayDeque<>();
+    /** Leader only: the leader tick at which the newest majority-acknowledged round was sent, or -1. */
+    private long leaseFrom = -1;
 
     private List<RaftMessage> messages = new ArrayList<>();
     private List<RaftMessage> messagesAfterPersist = new ArrayList<>();
@@ -97,6 +104,7 @@ public final class RaftNode {
 
     /** Advances logical time by one tick: elections, heartbeats, check-quorum and transfer timeouts. */
     public void tick() {
+        ticksSinceStart++;
         if (role == Role.LEADER) {
             tickLeader();
         } else {
@@ -169,6 +177,28 @@ public final class RaftNode {
         reads.forwarded(requestId);
         send(new ReadIndexRequest(id, leader, term, requestId));
         return new ReadIndexResult.Accepted();
+    }
+
+    /**
+     * A read served from the leader's lease, without a heartbeat round, when the lease holds: a majority
+     * acknowledged a heartbeat sent less than {@code electionTicks - }{@link RaftConfig#LEASE_MARGIN_TICKS}
+     * ticks ago, so no other leader can have been elected since (followers ignore candidates for an election
+     * timeout after hearing from a leader). Requires {@link RaftConfig#leaseReads()}; linearizable as long as
+     * tick rates differ by less than the margin. Otherwise behaves as {@link #readIndex}.
+     */
+    public ReadIndexResult leaseRead(long requestId) {
+        if (hasLease()) {
+            reads.awaitApply(requestId, log.commitIndex());
+            return new ReadIndexResult.Accepted();
+        }
+        return readIndex(requestId);
+    }
+
+    /** True if this node is leader and its lease holds (see {@link #leaseRead}). */
+    public boolean hasLease() {
+        return role == Role.LEADER && config.leaseReads() && transferTarget == null && leaseFrom >= 0
+                && log.term(log.commitIndex()) == term
+                && leaderTicks - leaseFrom < config.electionTicks() - RaftConfig.LEASE_MARGIN_TICKS;
     }
 
     /**
@@ -403,6 +433,9 @@ public final class RaftNode {
     }
 
     private boolean inLeaderLease() {
+        if (config.leaseReads() && ticksSinceStart < config.electionTicks()) {
+            return true; // we may have acknowledged a leader's lease just before a restart: do not vote yet
+        }
         return config.checkQuorum() && leader != null && electionElapsed < config.electionTicks();
     }
 
@@ -444,6 +477,9 @@ public final class RaftNode {
         transferTarget = null;
         uncommitted.reset();
         progress.clear();
+        leaderTicks = 0;
+        roundSentAt.clear();
+        leaseFrom = -1;
         long next = log.lastIndex() + 1;
         for (NodeId member : membership.members()) {
             if (!member.equals(id)) {
@@ -595,6 +631,7 @@ public final class RaftNode {
     // ------------------------------------------------------------------------------------------------ leader
 
     private void tickLeader() {
+        leaderTicks++;
         heartbeatElapsed++;
         electionElapsed++;
         if (electionElapsed >= config.electionTicks()) {
@@ -624,7 +661,13 @@ public final class RaftNode {
     }
 
     private void broadcastHeartbeat() {
-        long round = reads.needsRound() ? reads.startRound() : reads.round();
+        // Every heartbeat starts a round: its acknowledgement by a majority confirms the reads that joined it
+        // and, sent at a known tick, renews the leader's lease.
+        long round = reads.startRound();
+        roundSentAt.addLast(new long[] {round, leaderTicks});
+        if (roundSentAt.size() > 4L * config.electionTicks()) {
+            roundSentAt.pollFirst(); // rounds nobody answers need not be remembered for ever
+        }
         for (FollowerProgress pr : progress.values()) {
             send(new HeartbeatRequest(id, pr.id(), term, Math.min(pr.match(), log.commitIndex()), round));
         }
@@ -736,6 +779,9 @@ public final class RaftNode {
             quorumScratch[n++] = voter.equals(id) ? reads.round() : progress.get(voter).readRoundAcked();
         }
         long confirmed = MajorityQuorum.agreedValue(quorumScratch, n);
+        while (!roundSentAt.isEmpty() && roundSentAt.peekFirst()[0] <= confirmed) {
+            leaseFrom = Math.max(leaseFrom, roundSentAt.pollFirst()[1]);
+        }
         for (ReadBarriers.LeaderRead r : reads.confirm(confirmed)) {
             if (r.origin() == null) {
                 reads.awaitApply(r.requestId(), r.index());

@@ -70,7 +70,7 @@ public final class MemoryLogStorage implements LogStorage {
             bytes += size;
             i++;
         }
-        return List.copyOf(entries.subList(start, i));
+        return RaftLog.copyOf(entries.subList(start, i));
     }
 
     /** The entry at {@code index}. */

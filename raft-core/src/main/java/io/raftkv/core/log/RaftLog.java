@@ -241,12 +241,17 @@ public final class RaftLog implements LogView {
             bytes += size;
             i++;
         }
-        return List.copyOf(unstable.subList(start, i));
+        return copyOf(unstable.subList(start, i));
     }
 
     /** Entries not yet acknowledged as persisted (a copy). */
     public List<Entry> unstableEntries() {
-        return List.copyOf(unstable);
+        return copyOf(unstable);
+    }
+
+    /** An unmodifiable copy made with one array copy (List.copyOf of a sub-list makes two on JDK 17). */
+    static List<Entry> copyOf(List<Entry> entries) {
+        return java.util.Collections.unmodifiableList(java.util.Arrays.asList(entries.toArray(new Entry[0])));
     }
 
     /** True if some entries await persisting. */

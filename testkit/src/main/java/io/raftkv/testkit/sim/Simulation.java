@@ -158,7 +158,8 @@ public final class Simulation {
         Configuration membership = new Configuration(new java.util.TreeSet<>(ids), java.util.Set.of());
         for (int i = 0; i < ids.size(); i++) {
             RaftConfig.Builder b = RaftConfig.builder(ids.get(i)).electionTicks(options.electionTicks())
-                    .heartbeatTicks(1).preVote(options.preVote()).checkQuorum(options.checkQuorum());
+                    .heartbeatTicks(1).preVote(options.preVote()).checkQuorum(options.checkQuorum())
+                    .leaseReads(options.leaseReads());
             for (io.raftkv.core.Mechanism m : options.disabled()) {
                 b.unsafelyDisableForTesting(m);
             }
@@ -405,7 +406,8 @@ public final class Simulation {
         int target = up.get(random.nextInt(up.size()));
         if (!healed && random.nextDouble() < options.readRate()) {
             long id = nextReadId++;
-            ReadIndexResult r = nodes.get(target).raft.readIndex(id);
+            RaftNode node = nodes.get(target).raft;
+            ReadIndexResult r = options.leaseReads() && random.nextBoolean() ? node.leaseRead(id) : node.readIndex(id);
             if (r instanceof ReadIndexResult.Accepted) {
                 pendingReads.put(new PendingRead(target, id), checker.maxCommitted());
                 drain(target);

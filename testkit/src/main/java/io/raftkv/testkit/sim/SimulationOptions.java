@@ -26,13 +26,15 @@ import java.util.SplittableRandom;
  * @param disabled          mechanisms switched off (only to prove the checks catch what they guard against)
  * @param shortcuts         runtime mistakes made on purpose (only to prove the checks catch them)
  * @param storageRoot       if not null, every node runs on the real durable storage in a directory under it
+ * @param leaseReads        nodes allow lease reads, and half the client's reads use them
  */
 public record SimulationOptions(long seed, int nodes, boolean preVote, boolean checkQuorum, long faultMicros,
                                 long healMicros, long tickMicros, int electionTicks, double dropRate,
                                 double duplicateRate, double reorderRate, long nemesisMeanMicros, int maxCrashed,
                                 long clientMeanMicros, double readRate, boolean smallAppends,
                                 java.util.Set<io.raftkv.core.Mechanism> disabled,
-                                java.util.Set<RuntimeShortcut> shortcuts, java.nio.file.Path storageRoot) {
+                                java.util.Set<RuntimeShortcut> shortcuts, java.nio.file.Path storageRoot,
+                                boolean leaseReads) {
 
     /** A varied schedule derived from {@code seed} for a cluster of {@code nodes}. */
     public static SimulationOptions forSeed(long seed, int nodes) {
@@ -48,7 +50,8 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         long client = pick(r, 2_000, 10_000, 30_000);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultPhase, 30_000_000, 10_000, 10, drop,
                 dup, reorder, nemesis, maxCrashed, client, 0.2, r.nextInt(4) == 0, java.util.Set.of(),
-                java.util.Set.of(), null);
+                java.util.Set.of(), null,
+                checkQuorum && r.nextInt(3) == 0);
     }
 
     /** The same run with {@code mechanism} switched off. */
@@ -57,7 +60,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(mechanism);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts, storageRoot);
+                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts, storageRoot, leaseReads);
     }
 
     /** The same run with a runtime mistake made on purpose. */
@@ -66,21 +69,21 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(shortcut);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, disabled, java.util.Set.copyOf(d), storageRoot);
+                readRate, smallAppends, disabled, java.util.Set.copyOf(d), storageRoot, leaseReads);
     }
 
     /** The same run on real durable storage, one directory per node under {@code root}. */
     public SimulationOptions withRealStorage(java.nio.file.Path root) {
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, disabled, shortcuts, root);
+                readRate, smallAppends, disabled, shortcuts, root, leaseReads);
     }
 
     /** The same run with tiny append and window limits (entries travel one or two per message). */
     public SimulationOptions withSmallAppends() {
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, true, disabled, shortcuts, storageRoot);
+                readRate, true, disabled, shortcuts, storageRoot, leaseReads);
     }
 
     private static double pick(SplittableRandom r, double... choices) {
@@ -103,6 +106,6 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
                 + nemesisMeanMicros / 1000 + "ms maxCrashed=" + maxCrashed + " clientMean=" + clientMeanMicros / 1000
                 + "ms smallAppends=" + smallAppends + (disabled.isEmpty() ? "" : " disabled=" + disabled)
                 + (shortcuts.isEmpty() ? "" : " shortcuts=" + shortcuts)
-                + (storageRoot == null ? "" : " realStorage=" + storageRoot);
+                + (storageRoot == null ? "" : " realStorage=" + storageRoot) + (leaseReads ? " leaseReads" : "");
     }
 }

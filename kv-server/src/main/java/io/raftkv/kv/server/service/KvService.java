@@ -112,9 +112,9 @@ public final class KvService {
         if (consistency == Consistency.STALE) {
             return CompletableFuture.completedFuture(store.appliedIndex());
         }
-        // Lease reads use the read-index path until the core offers a leader lease; it is never less safe.
         long deadline = System.nanoTime() + timeout.toNanos();
-        return retrying(raft::readBarrier, deadline, true, "read");
+        return retrying(consistency == Consistency.LEASE ? raft::leaseReadBarrier : raft::readBarrier, deadline,
+                true, "read");
     }
 
     // ------------------------------------------------------------------------------------------------ status
