@@ -7,6 +7,8 @@ import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.AppendEntriesResponse;
 import io.raftkv.core.message.HeartbeatRequest;
 import io.raftkv.core.message.HeartbeatResponse;
+import io.raftkv.core.message.ProposalForward;
+import io.raftkv.core.message.ProposalForwardResponse;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.core.message.ReadIndexRequest;
 import io.raftkv.core.message.ReadIndexResponse;
@@ -77,6 +79,10 @@ public final class RaftNode {
     private List<RaftMessage> messages = new ArrayList<>();
     private List<RaftMessage> messagesAfterPersist = new ArrayList<>();
     private List<Long> abortedReads = new ArrayList<>();
+    private final List<ForwardOutcome> forwardOutcomes = new ArrayList<>();
+    private final List<Long> abortedForwards = new ArrayList<>();
+    /** Forwards sent to the current leader and not yet answered. */
+    private final java.util.LinkedHashSet<Long> pendingForwards = new java.util.LinkedHashSet<>();
     private Ready outstanding;
 
     /**
@@ -159,6 +165,27 @@ public final class RaftNode {
         log.append(entries);
         uncommitted.add(index - 1, bytes);
         return new ProposalResult.Accepted(first, index - 1, term);
+    }
+
+    /**
+     * Proposes commands through whichever node is leader: at the leader this is {@link #propose(List)}; at a
+     * follower that knows the leader, the commands are sent to it and {@link ProposalResult.Forwarded} is
+     * returned, the leader's answer arriving later as a {@link ForwardOutcome} identified by {@code forwardId}
+     * (unique among this node's pending forwards).
+     */
+    public ProposalResult forward(long forwardId, List<byte[]> commands) {
+        if (role == Role.LEADER) {
+            return propose(commands);
+        }
+        if (leader == null) {
+            return new NotLeader(null);
+        }
+        if (commands.isEmpty()) {
+            throw new IllegalArgumentException("forward needs at least one command");
+        }
+        pendingForwards.add(forwardId);
+        send(new ProposalForward(id, leader, term, forwardId, List.copyOf(commands)));
+        return new ProposalResult.Forwarded(leader);
     }
 
     /**
@@ -297,6 +324,17 @@ public final class RaftNode {
             } else {
                 send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
             }
+        } else if (m instanceof ProposalForward f) {
+            handleProposalForward(f);
+        } else if (m instanceof ProposalForwardResponse r) {
+            if (pendingForwards.remove(r.forwardId())) {
+                forwardOutcomes.add(new ForwardOutcome(r.forwardId(), switch (r.refusal()) {
+                    case 0 -> new ProposalResult.Accepted(r.firstIndex(), r.lastIndex(), r.proposalTerm());
+                    case ProposalForwardResponse.OVERLOADED -> new ProposalResult.Overloaded(0, 0);
+                    case ProposalForwardResponse.TRANSFER_IN_PROGRESS -> new ProposalResult.TransferInProgress(null);
+                    default -> new NotLeader(null);
+                }));
+            }
         } else if (m instanceof ReadIndexResponse r) {
             if (reads.answered(r.requestId())) {
                 if (r.success()) {
@@ -317,6 +355,7 @@ public final class RaftNode {
         }
         return hardStateChanged() || log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
                 || log.hasEntriesToApply() || reads.hasReleasable(log.appliedIndex()) || !abortedReads.isEmpty()
+                || !forwardOutcomes.isEmpty() || !abortedForwards.isEmpty()
                 || (role == Role.LEADER && replicationPending());
     }
 
@@ -342,7 +381,11 @@ public final class RaftNode {
         List<ReadState> released = reads.hasReleasable(log.appliedIndex())
                 ? reads.release(log.appliedIndex()) : List.of();
         Ready ready = new Ready(hs, entries, take(messages), take(messagesAfterPersist), toApply, released,
-                abortedReads.isEmpty() ? List.of() : List.copyOf(abortedReads));
+                abortedReads.isEmpty() ? List.of() : List.copyOf(abortedReads),
+                forwardOutcomes.isEmpty() ? List.of() : List.copyOf(forwardOutcomes),
+                abortedForwards.isEmpty() ? List.of() : List.copyOf(abortedForwards));
+        forwardOutcomes.clear();
+        abortedForwards.clear();
         messages = new ArrayList<>();
         messagesAfterPersist = new ArrayList<>();
         abortedReads.clear();
@@ -511,8 +554,10 @@ public final class RaftNode {
 
     private void setLeader(NodeId newLeader) {
         if (!Objects.equals(leader, newLeader)) {
-            // Answers to reads forwarded to the old leader may never come: fail them so callers retry.
+            // Answers to reads and proposals forwarded to the old leader may never come: report them.
             abortedReads.addAll(reads.abortForwarded());
+            abortedForwards.addAll(pendingForwards);
+            pendingForwards.clear();
         }
         leader = newLeader;
     }
@@ -603,6 +648,17 @@ public final class RaftNode {
     }
 
     // ------------------------------------------------------------------------------------------------ follower
+
+    private void handleProposalForward(ProposalForward f) {
+        ProposalResult r = role == Role.LEADER ? propose(f.commands()) : new NotLeader(leader);
+        int refusal = r instanceof ProposalResult.Accepted ? 0
+                : r instanceof ProposalResult.Overloaded ? ProposalForwardResponse.OVERLOADED
+                : r instanceof ProposalResult.TransferInProgress ? ProposalForwardResponse.TRANSFER_IN_PROGRESS
+                : ProposalForwardResponse.NOT_LEADER;
+        ProposalResult.Accepted a = r instanceof ProposalResult.Accepted acc ? acc : null;
+        send(new ProposalForwardResponse(id, f.from(), term, f.forwardId(), refusal, a == null ? 0 : a.firstIndex(),
+                a == null ? 0 : a.lastIndex(), a == null ? 0 : a.term()));
+    }
 
     private void handleAppendEntries(AppendEntriesRequest m) {
         if (m.prevLogIndex() < log.commitIndex()) {
@@ -846,7 +902,10 @@ public final class RaftNode {
 
     private void send(RaftMessage m) {
         boolean leaderReplication = role == Role.LEADER && (m instanceof AppendEntriesRequest
-                || m instanceof HeartbeatRequest || m instanceof TimeoutNow || m instanceof ReadIndexResponse);
+                || m instanceof HeartbeatRequest || m instanceof TimeoutNow || m instanceof ReadIndexResponse
+                || m instanceof ProposalForwardResponse);
+        // A forward promises nothing about local state either, so it need not wait for a disk write.
+        leaderReplication |= m instanceof ProposalForward;
         (leaderReplication ? messages : messagesAfterPersist).add(m);
     }
 

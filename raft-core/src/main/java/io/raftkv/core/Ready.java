@@ -16,7 +16,8 @@ import java.util.List;
  *   <li>Only then send {@link #messagesAfterPersist()}: votes and acknowledgements promise that state.</li>
  *   <li>Apply {@link #committedEntries()} in order (already durable), then report with
  *       {@link RaftNode#appliedTo(long)}, now or later from another stage of the runtime.</li>
- *   <li>Serve {@link #readStates()} (their index is applied) and fail {@link #abortedReads()}.</li>
+ *   <li>Serve {@link #readStates()} (their index is applied) and fail {@link #abortedReads()}; track
+ *       {@link #forwardOutcomes()} like local proposals and fail {@link #abortedForwards()}.</li>
  *   <li>Call {@link RaftNode#advance(Ready)}. Until then {@link RaftNode#ready()} hands out nothing new, but
  *       ticks, messages and proposals may still be fed to the node.</li>
  * </ol>
@@ -28,10 +29,14 @@ import java.util.List;
  * @param committedEntries     committed entries to apply, in index order
  * @param readStates           reads that may now be served from local state
  * @param abortedReads         ids of reads that failed (leadership changed); the caller may retry them
+ * @param forwardOutcomes      the leader's answers to proposals this node forwarded
+ * @param abortedForwards      ids of forwarded proposals whose answer will not come (the leader changed): they may
+ *                             or may not have been appended
  */
 public record Ready(HardState hardState, List<Entry> entries, List<RaftMessage> messages,
                     List<RaftMessage> messagesAfterPersist, List<Entry> committedEntries,
-                    List<ReadState> readStates, List<Long> abortedReads) {
+                    List<ReadState> readStates, List<Long> abortedReads, List<ForwardOutcome> forwardOutcomes,
+                    List<Long> abortedForwards) {
 
     /** True if the runtime must write something durably before sending {@link #messagesAfterPersist()}. */
     public boolean mustPersist() {

@@ -22,6 +22,7 @@ class RaftNodeTest {
         final Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
         final Map<NodeId, List<Entry>> applied = new LinkedHashMap<>();
         final Map<NodeId, List<ReadState>> reads = new LinkedHashMap<>();
+        final Map<NodeId, List<ForwardOutcome>> forwards = new LinkedHashMap<>();
         final ArrayDeque<RaftMessage> network = new ArrayDeque<>();
 
         Cluster(String... ids) {
@@ -34,6 +35,7 @@ class RaftNodeTest {
                 nodes.put(id, new RaftNode(RaftConfig.builder(id).build(), disk, new SplittableRandom(seed++)));
                 applied.put(id, new ArrayList<>());
                 reads.put(id, new ArrayList<>());
+                forwards.put(id, new ArrayList<>());
             }
         }
 
@@ -59,6 +61,7 @@ class RaftNodeTest {
                         network.addAll(rd.messagesAfterPersist());
                         applied.get(e.getKey()).addAll(rd.committedEntries());
                         reads.get(e.getKey()).addAll(rd.readStates());
+                        forwards.get(e.getKey()).addAll(rd.forwardOutcomes());
                         if (!rd.committedEntries().isEmpty()) {
                             n.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
                         }
@@ -125,6 +128,19 @@ class RaftNodeTest {
         c.stabilize();
         assertThat(c.reads.get(NodeId.of("a"))).containsExactly(new ReadState(7, 2));
         assertThat(c.reads.get(NodeId.of("b"))).containsExactly(new ReadState(8, 2));
+    }
+
+    @Test
+    void aFollowerForwardsProposalsAndLearnsWhereTheLeaderAppendedThem() {
+        Cluster c = new Cluster("a", "b", "c");
+        c.node("a").campaign();
+        c.stabilize();
+        assertThat(c.node("b").forward(42, List.of(bytes("x"), bytes("y"))))
+                .isEqualTo(new ProposalResult.Forwarded(NodeId.of("a")));
+        c.stabilize();
+        assertThat(c.forwards.get(NodeId.of("b")))
+                .containsExactly(new ForwardOutcome(42, new ProposalResult.Accepted(2, 3, 1)));
+        assertThat(c.applied.get(NodeId.of("c"))).extracting(Entry::index).containsExactly(1L, 2L, 3L);
     }
 
     @Test

@@ -9,7 +9,7 @@ import io.raftkv.core.NodeId;
  */
 public sealed interface RaftMessage
         permits VoteRequest, VoteResponse, AppendEntriesRequest, AppendEntriesResponse, HeartbeatRequest,
-        HeartbeatResponse, TimeoutNow, ReadIndexRequest, ReadIndexResponse {
+        HeartbeatResponse, TimeoutNow, ReadIndexRequest, ReadIndexResponse, ProposalForward, ProposalForwardResponse {
 
     /** The sender. */
     NodeId from();

@@ -64,6 +64,10 @@ final class TraceFormat {
             return "ReadIndex";
         } else if (m instanceof ReadIndexResponse) {
             return "ReadIndexResponse";
+        } else if (m instanceof io.raftkv.core.message.ProposalForward) {
+            return "Forward";
+        } else if (m instanceof io.raftkv.core.message.ProposalForwardResponse) {
+            return "ForwardResponse";
         }
         throw new IllegalArgumentException("unknown message " + m);
     }
@@ -91,6 +95,11 @@ final class TraceFormat {
             return head + " id=" + r.requestId();
         } else if (m instanceof ReadIndexResponse r) {
             return head + " id=" + r.requestId() + (r.success() ? " index=" + r.readIndex() + " ok" : " failed");
+        } else if (m instanceof io.raftkv.core.message.ProposalForward f) {
+            return head + " id=" + f.forwardId() + " commands=" + f.commands().size();
+        } else if (m instanceof io.raftkv.core.message.ProposalForwardResponse r) {
+            return head + " id=" + r.forwardId() + (r.refusal() == 0 ? " appended " + r.firstIndex() + ".."
+                    + r.lastIndex() + "/" + r.proposalTerm() : " refused " + r.refusal());
         }
         return head;
     }

@@ -100,6 +100,7 @@ public final class Simulation {
     private int transfers;
     private long nextCommandId = 1;
     private long nextReadId = 1;
+    private long nextForwardId = 1;
     private final Map<Long, PendingCommand> pendingCommands = new LinkedHashMap<>();
     private final Map<Long, Long> lastSent = new HashMap<>();
     private final Map<PendingRead, Long> pendingReads = new HashMap<>();
@@ -432,7 +433,9 @@ public final class Simulation {
         lastSent.put(command, now);
         byte[] payload = ByteBuffer.allocate(8 + random.nextInt(options.smallAppends() ? 120 : 24))
                 .putLong(0, command).array();
-        ProposalResult r = nodes.get(target).raft.propose(payload);
+        ProposalResult r = random.nextInt(3) == 0
+                ? nodes.get(target).raft.forward(nextForwardId++, List.of(payload))
+                : nodes.get(target).raft.propose(payload);
         if (r instanceof NotLeader nl && nl.leaderHint() != null) {
             int hinted = indexOf.get(nl.leaderHint());
             if (nodes.get(hinted).up()) {
