@@ -2,6 +2,7 @@ package io.raftkv.server;
 
 import io.raftkv.core.Entry;
 import io.raftkv.core.EntryType;
+import io.raftkv.core.ForwardOutcome;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.NotLeader;
 import io.raftkv.core.ProposalResult;
@@ -59,6 +60,11 @@ public final class RaftServer<R> implements AutoCloseable {
     private record PendingProposal<R>(long term, CompletableFuture<R> future) {
     }
 
+    private record AppliedResult<R>(long term, R result) {
+    }
+
+    private static final int RECENT_RESULTS = 8192;
+
     private record PendingTransfer(NodeId target, CompletableFuture<Void> future, long deadlineTick) {
     }
 
@@ -72,6 +78,14 @@ public final class RaftServer<R> implements AutoCloseable {
     private final BlockingQueue<Runnable> inbox;
     private final BlockingQueue<List<Entry>> applyQueue;
     private final Map<Long, PendingProposal<R>> proposals = new ConcurrentHashMap<>();
+    /** Proposals forwarded to the leader, waiting for where it appended them. */
+    private final Map<Long, CompletableFuture<R>> forwards = new ConcurrentHashMap<>();
+    private long nextForwardId = 1;
+    /**
+     * Results of recently applied entries, so that a forwarded proposal whose entry was applied here before
+     * the leader's answer arrived still gets its result. Bounded to the last {@link #RECENT_RESULTS} indices.
+     */
+    private final Map<Long, AppliedResult<R>> recentResults = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
     private final List<PendingTransfer> transfers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long nextReadId = 1;
@@ -120,9 +134,10 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     /**
-     * Proposes a command. The future completes with the state machine's result once the command is committed
-     * and applied here, or fails with {@link RaftException.NotLeader} (send it to the leader),
-     * {@link RaftException.Overloaded}, or {@link RaftException.LeadershipChanged} (outcome unknown).
+     * Proposes a command, at any node: a follower forwards it to the leader. The future completes with the state
+     * machine's result once the command is committed and applied here, or fails with
+     * {@link RaftException.NotLeader} (no leader known: retry shortly), {@link RaftException.Overloaded}, or
+     * {@link RaftException.LeadershipChanged} (outcome unknown).
      */
     public CompletableFuture<R> propose(byte[] command) {
         CompletableFuture<R> f = new CompletableFuture<>();
@@ -197,8 +212,9 @@ public final class RaftServer<R> implements AutoCloseable {
         }
         running = false;
         timer.shutdownNow();
-        loopThread.interrupt();
-        applyThread.interrupt();
+        // Wake the threads instead of interrupting them: an interrupt during file I/O closes the FileChannel.
+        inbox.offer(() -> { });
+        applyQueue.offer(List.of());
         try {
             loopThread.join(10_000);
             applyThread.join(10_000);
@@ -271,7 +287,12 @@ public final class RaftServer<R> implements AutoCloseable {
                 sender.send(m);
             }
             if (!rd.committedEntries().isEmpty()) {
-                applyQueue.put(rd.committedEntries()); // blocks (back-pressure) if the apply thread lags far behind
+                // Waits (back-pressure) while the apply thread lags far behind; gives up only when stopping.
+                while (!applyQueue.offer(rd.committedEntries(), 100, TimeUnit.MILLISECONDS)) {
+                    if (!running) {
+                        return;
+                    }
+                }
             }
             for (ReadState rs : rd.readStates()) {
                 CompletableFuture<Long> f = reads.remove(rs.requestId());
@@ -286,6 +307,19 @@ public final class RaftServer<R> implements AutoCloseable {
                             "leadership changed before the read could be confirmed; retry"));
                 }
             }
+            for (ForwardOutcome o : rd.forwardOutcomes()) {
+                CompletableFuture<R> f = forwards.remove(o.forwardId());
+                if (f != null) {
+                    settleProposal(o.result(), f);
+                }
+            }
+            for (long forwardId : rd.abortedForwards()) {
+                CompletableFuture<R> f = forwards.remove(forwardId);
+                if (f != null) {
+                    f.completeExceptionally(new RaftException.LeadershipChanged("the leader changed before it "
+                            + "answered a forwarded proposal; it may or may not have been applied"));
+                }
+            }
             node.advance(rd);
         }
     }
@@ -296,16 +330,50 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     private void doPropose(byte[] command, CompletableFuture<R> f) {
-        ProposalResult r = node.propose(command);
+        long forwardId = nextForwardId++;
+        // At the leader this is a plain proposal; at a follower the leader appends it and says where.
+        ProposalResult r = node.forward(forwardId, List.of(command));
+        if (r instanceof ProposalResult.Forwarded) {
+            forwards.put(forwardId, f);
+        } else {
+            settleProposal(r, f);
+        }
+    }
+
+    /** Tracks an accepted proposal by index and term, or fails the future with the refusal. */
+    private void settleProposal(ProposalResult r, CompletableFuture<R> f) {
         if (r instanceof ProposalResult.Accepted a) {
-            proposals.put(a.firstIndex(), new PendingProposal<>(a.term(), f));
+            track(a.firstIndex(), a.term(), f);
         } else if (r instanceof NotLeader nl) {
             f.completeExceptionally(new RaftException.NotLeader(nl.leaderHint()));
         } else if (r instanceof ProposalResult.Overloaded o) {
-            f.completeExceptionally(new RaftException.Overloaded("the leader holds " + o.uncommittedBytes()
-                    + " uncommitted bytes (limit " + o.limit() + ")"));
+            f.completeExceptionally(new RaftException.Overloaded(o.limit() == 0 ? "the leader is overloaded"
+                    : "the leader holds " + o.uncommittedBytes() + " uncommitted bytes (limit " + o.limit() + ")"));
         } else if (r instanceof ProposalResult.TransferInProgress t) {
             f.completeExceptionally(new RaftException.NotLeader(t.target()));
+        } else {
+            f.completeExceptionally(new IllegalStateException("unexpected proposal result " + r));
+        }
+    }
+
+    private void track(long index, long term, CompletableFuture<R> f) {
+        proposals.put(index, new PendingProposal<>(term, f));
+        AppliedResult<R> done = recentResults.get(index);
+        if (done != null) {
+            // Applied before we learned the index (a forwarded proposal): settle it now, unless the apply thread did.
+            PendingProposal<R> p = proposals.remove(index);
+            if (p != null) {
+                settle(p, index, done.term(), done.result());
+            }
+        }
+    }
+
+    private void settle(PendingProposal<R> p, long index, long appliedTerm, R result) {
+        if (p.term() == appliedTerm) {
+            p.future().complete(result);
+        } else {
+            p.future().completeExceptionally(new RaftException.LeadershipChanged("the proposal at index " + index
+                    + " was replaced by a new leader's entry; it was not applied"));
         }
     }
 
@@ -359,7 +427,9 @@ public final class RaftServer<R> implements AutoCloseable {
                     entries.addAll(b);
                 }
                 batches.clear();
-                apply(entries);
+                if (!entries.isEmpty() && running) {
+                    apply(entries);
+                }
             }
         } catch (InterruptedException e) {
             // closing
@@ -383,15 +453,11 @@ public final class RaftServer<R> implements AutoCloseable {
         int next = 0;
         for (Entry e : entries) {
             R result = e.type() == EntryType.COMMAND ? results.get(next++) : null;
+            recentResults.put(e.index(), new AppliedResult<>(e.term(), result));
+            recentResults.remove(e.index() - RECENT_RESULTS);
             PendingProposal<R> p = proposals.remove(e.index());
-            if (p == null) {
-                continue;
-            }
-            if (p.term() == e.term()) {
-                p.future().complete(result);
-            } else {
-                p.future().completeExceptionally(new RaftException.LeadershipChanged("the proposal at index "
-                        + e.index() + " was replaced by a new leader's entry; it was not applied"));
+            if (p != null) {
+                settle(p, e.index(), e.term(), result);
             }
         }
         long last = entries.get(entries.size() - 1).index();
@@ -427,6 +493,10 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     private void failEverything(RaftException e) {
+        for (CompletableFuture<R> f : forwards.values()) {
+            f.completeExceptionally(e);
+        }
+        forwards.clear();
         for (PendingProposal<R> p : proposals.values()) {
             p.future().completeExceptionally(e);
         }
