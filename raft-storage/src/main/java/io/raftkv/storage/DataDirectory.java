@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -31,7 +32,8 @@ import java.util.stream.Stream;
  *   snapshots/       published snapshots, one directory each
  * </pre>
  *
- * A directory of another cluster or node, or one that is not empty but has no identity, is refused.
+ * A directory of another cluster or node, or one that is not empty but has no identity, is refused (before
+ * anything is created in it). A directory already open, in this process or another, is refused too.
  */
 public final class DataDirectory implements Closeable {
 
@@ -43,17 +45,23 @@ public final class DataDirectory implements Closeable {
     private final String clusterId;
     private final NodeId nodeId;
     private final Configuration initialMembership;
+    /** Real paths of the data directories open in this process. */
+    private static final Set<Path> OPEN_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final Path key;
+    private boolean closed;
 
     private DataDirectory(Path root, String clusterId, NodeId nodeId, Configuration initialMembership,
-                          FileChannel lockChannel, FileLock lock) {
+                          FileChannel lockChannel, FileLock lock, Path key) {
         this.root = root;
         this.clusterId = clusterId;
         this.nodeId = nodeId;
         this.initialMembership = initialMembership;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.key = key;
     }
 
     /**
@@ -68,32 +76,40 @@ public final class DataDirectory implements Closeable {
                     + clusterId + "'");
         }
         Files.createDirectories(root);
-        FileChannel lockChannel = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        // Refuse a foreign directory before creating anything in it (the check is repeated under the lock).
+        if (!Files.exists(root.resolve(META))) {
+            refuseIfForeign(root);
+        }
+        // The OS lock belongs to the process, and closing any channel of the LOCK file releases it: a second
+        // open in this process must therefore be refused before it opens a channel of its own.
+        Path key = root.toRealPath();
+        if (!OPEN_IN_THIS_PROCESS.add(key)) {
+            throw new IOException("data directory " + root + " is in use: it is already open in this process; "
+                    + "close it first or choose another --data-dir");
+        }
+        FileChannel lockChannel;
         FileLock lock;
         try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("data directory " + root + " is in use by another raftkv process (" + LOCK
-                    + " is locked); stop that process or choose another --data-dir");
+            lockChannel = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                lockChannel.close();
+                throw new IOException("data directory " + root + " is in use by another raftkv process (" + LOCK
+                        + " is locked); stop that process or choose another --data-dir");
+            }
+        } catch (IOException | RuntimeException e) {
+            OPEN_IN_THIS_PROCESS.remove(key);
+            throw e;
         }
         try {
             Path meta = root.resolve(META);
             Configuration membership;
             if (!Files.exists(meta)) {
-                try (Stream<Path> files = Files.list(root)) {
-                    Set<String> others = files.map(p -> p.getFileName().toString())
-                            .filter(n -> !n.equals(LOCK) && !n.equals(META + ".tmp")).collect(Collectors.toSet());
-                    if (!others.isEmpty()) {
-                        throw new StorageCorruptionException(root, -1, "directory is not empty (" + others
-                                + ") but has no " + META + ", so it is not a raftkv data directory",
-                                "Point --data-dir at an empty directory or at this node's own data directory");
-                    }
-                }
+                refuseIfForeign(root);
                 if (bootstrapMembership == null) {
                     throw new IllegalArgumentException("data directory " + root
                             + " is empty: the membership to bootstrap the cluster with is needed");
@@ -129,11 +145,28 @@ public final class DataDirectory implements Closeable {
                 }
                 membership = new Configuration(split(v.get("initial-voters")), split(v.get("initial-learners")));
             }
-            return new DataDirectory(root, clusterId, nodeId, membership, lockChannel, lock);
+            return new DataDirectory(root, clusterId, nodeId, membership, lockChannel, lock, key);
         } catch (IOException | RuntimeException e) {
-            lock.release();
-            lockChannel.close();
+            try {
+                lock.release();
+                lockChannel.close();
+            } finally {
+                OPEN_IN_THIS_PROCESS.remove(key);
+            }
             throw e;
+        }
+    }
+
+    /** Refuses a directory without identity that holds anything but a lock file or an unfinished identity. */
+    private static void refuseIfForeign(Path root) throws IOException {
+        try (Stream<Path> files = Files.list(root)) {
+            Set<String> others = files.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(LOCK) && !n.equals(META + ".tmp")).collect(Collectors.toSet());
+            if (!others.isEmpty()) {
+                throw new StorageCorruptionException(root, -1, "directory is not empty (" + others
+                        + ") but has no " + META + ", so it is not a raftkv data directory",
+                        "Point --data-dir at an empty directory or at this node's own data directory");
+            }
         }
     }
 
@@ -176,10 +209,18 @@ public final class DataDirectory implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             lock.release();
         } finally {
-            lockChannel.close();
+            try {
+                lockChannel.close();
+            } finally {
+                OPEN_IN_THIS_PROCESS.remove(key);
+            }
         }
     }
 }

@@ -33,6 +33,8 @@ public final class GroupCommitLog implements Closeable {
     private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
     private volatile IOException failure;
+    /** Set (under this object's lock) when close() queues STOP; no write is queued after it. */
+    private boolean closed;
 
     /** Starts the writer thread (named {@code threadName}) for {@code storage}, which it then owns. */
     public GroupCommitLog(DurableStorage storage, String threadName) {
@@ -44,7 +46,8 @@ public final class GroupCommitLog implements Closeable {
 
     /**
      * Queues a write of {@code hardState} (may be null) and {@code entries} (replacing held entries from the
-     * first one's index on). The future completes once both are durable.
+     * first one's index on). The future completes once both are durable; it fails at once if an earlier write
+     * failed or the log is closed.
      */
     public CompletableFuture<Void> write(HardState hardState, List<Entry> entries) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -53,7 +56,14 @@ public final class GroupCommitLog implements Closeable {
             done.completeExceptionally(f);
             return done;
         }
-        queue.add(new Write(hardState, entries, done));
+        synchronized (this) {
+            // Once STOP is queued the writer takes nothing after it: a write queued then would never complete.
+            if (closed) {
+                done.completeExceptionally(new IOException("the log writer is closed"));
+                return done;
+            }
+            queue.add(new Write(hardState, entries, done));
+        }
         return done;
     }
 
@@ -121,10 +131,16 @@ public final class GroupCommitLog implements Closeable {
         }
     }
 
-    /** Finishes queued writes, stops the writer and closes the storage. */
+    /** Finishes queued writes, stops the writer and closes the storage. Later writes fail. */
     @Override
     public void close() throws IOException {
-        queue.add(STOP);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(STOP);
+        }
         try {
             writer.join();
         } catch (InterruptedException e) {

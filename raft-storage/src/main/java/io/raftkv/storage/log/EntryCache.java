@@ -81,7 +81,7 @@ final class EntryCache {
         long first = firstIndex();
         int start = (int) (from - first);
         int end = (int) Math.min(to - first, count - 1);
-        List<Entry> out = new ArrayList<>(end - start + 1);
+        List<Entry> out = new ArrayList<>(Math.max(0, end - start + 1));
         long total = 0;
         for (int i = start; i <= end; i++) {
             Entry e = ring[(head + i) % ring.length];

@@ -41,6 +41,8 @@ final class Segment implements Closeable {
     private long[] terms = new long[1024];
     private int count;
     private long size;
+    /** Bytes of a torn write found after the last intact record by {@link #open}, not yet cut off. */
+    private long tornBytes;
 
     private Segment(Path path, long firstIndex, FileChannel channel, long size) {
         this.path = path;
@@ -81,7 +83,8 @@ final class Segment implements Closeable {
     /**
      * Opens and scans an existing segment, verifying every record. In the tail segment ({@code tail}), an
      * invalid record that no valid record follows is a write torn by a crash: it and everything after it are
-     * cut off, with a warning. Any other damage is refused.
+     * ignored, and cut off by {@link #cutTornWrite()} once the caller has found the whole log sound (a refused
+     * log is left exactly as found). Any other damage is refused.
      */
     static Segment open(Path path, long expectedFirstIndex, boolean tail) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -122,11 +125,7 @@ final class Segment implements Closeable {
                             "The log is damaged; do not delete anything. Restore this data directory from a "
                                     + "backup, or move it aside and rebuild this node from its peers");
                 }
-                LOG.warn("{}: cutting off a torn write at offset {} ({} bytes after the last intact record, index "
-                        + "{}); these bytes were never acknowledged as durable", path, pos, buf.limit() - pos,
-                        expected - 1);
-                ch.truncate(pos);
-                ch.force(true);
+                seg.tornBytes = buf.limit() - pos;
                 break;
             }
             seg.size = pos;
@@ -135,6 +134,21 @@ final class Segment implements Closeable {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Cuts off the torn write {@link #open} found after the last intact record, if any, with a warning naming
+     * the file and offset, and makes the cut durable. Must run before anything is appended.
+     */
+    void cutTornWrite() throws IOException {
+        if (tornBytes == 0) {
+            return;
+        }
+        LOG.warn("{}: cutting off a torn write at offset {} ({} bytes after the last intact record, index {}); "
+                + "these bytes were never acknowledged as durable", path, size, tornBytes, lastIndex());
+        channel.truncate(size);
+        channel.force(true);
+        tornBytes = 0;
     }
 
     private static void checkHeader(Path path, ByteBuffer buf, long expectedFirstIndex)

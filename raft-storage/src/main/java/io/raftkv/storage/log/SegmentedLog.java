@@ -60,18 +60,18 @@ public final class SegmentedLog implements Closeable {
     /**
      * Opens the log in {@code dir}, creating it (empty, next index {@code firstIndexIfNew}) if the directory has
      * no segment. Recovery verifies every record; see {@link Segment#open} for what is cut and what is refused.
-     * Segments must be consecutive: a missing segment is refused.
+     * Segments must be consecutive: a missing segment is refused. Nothing is changed on disk unless the whole
+     * log is sound: only then are a torn final write cut off and unfinished segment files removed.
      */
     public static SegmentedLog open(Path dir, Options options, long firstIndexIfNew) throws IOException {
         Files.createDirectories(dir);
         List<Long> firstIndices = new ArrayList<>();
+        List<Path> unfinished = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(Segment.SUFFIX + ".tmp")) {
-                    // A segment whose creation did not finish holds no entries (only its header was being written).
-                    LOG.warn("{}: removing an unfinished segment file (no entries were ever written to it)", f);
-                    Files.delete(f);
+                    unfinished.add(f);
                 } else if (name.matches("\\d{20}\\" + Segment.SUFFIX)) {
                     firstIndices.add(Long.parseLong(name.substring(0, 20)));
                 } else {
@@ -101,6 +101,18 @@ public final class SegmentedLog implements Closeable {
                     }
                 }
                 segments.add(seg);
+            }
+            // The log is sound: now (and only now) clean up what a crash left behind.
+            if (!segments.isEmpty()) {
+                segments.get(segments.size() - 1).cutTornWrite();
+            }
+            for (Path f : unfinished) {
+                // A segment whose creation did not finish holds no entries (only its header was being written).
+                LOG.warn("{}: removing an unfinished segment file (no entries were ever written to it)", f);
+                Files.delete(f);
+            }
+            if (!unfinished.isEmpty()) {
+                FileSync.directory(dir);
             }
             if (segments.isEmpty()) {
                 segments.add(Segment.create(dir, firstIndexIfNew));
@@ -143,6 +155,10 @@ public final class SegmentedLog implements Closeable {
                     + lastIndex() + ")");
         }
         long last = Math.min(to, lastIndex());
+        if (last < from) {
+            // An empty range (to < from), as the in-memory LogStorage answers it.
+            return List.of();
+        }
         long cachedFrom = cache.firstIndex();
         if (cachedFrom >= 0 && from >= cachedFrom) {
             return cache.get(from, last, maxBytes);
@@ -275,17 +291,17 @@ public final class SegmentedLog implements Closeable {
 
     /**
      * Discards every entry and starts an empty log whose next index is {@code nextIndex} (a snapshot replaced
-     * the whole log). The old segments are deleted oldest first (a crash leaves a suffix of them, which the
-     * caller recognises as stale against its snapshot), then the new empty segment is created.
+     * the whole log). The old segments are deleted newest first, so a crash leaves a prefix of the old log,
+     * which the caller recognises as stale against its snapshot (it ends before the snapshot, or disagrees
+     * with it at the snapshot's index); a suffix could not be told apart from a log whose beginning was lost.
+     * Then the new empty segment is created.
      */
     public void reset(long nextIndex) throws IOException {
         sync();
-        List<Segment> old = new ArrayList<>(segments);
-        segments.clear();
         cache.clear();
         unsynced.clear();
-        for (Segment s : old) {
-            deleteSegment(s);
+        while (!segments.isEmpty()) {
+            deleteSegment(segments.remove(segments.size() - 1));
         }
         segments.add(Segment.create(dir, nextIndex));
         FileSync.directory(dir);

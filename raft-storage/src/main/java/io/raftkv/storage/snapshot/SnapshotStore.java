@@ -47,17 +47,20 @@ public final class SnapshotStore {
     private final Path dir;
     private SnapshotMeta latest;
 
-    /** Opens the store in {@code dir}, removing unfinished temporary snapshots and verifying the newest one. */
+    /**
+     * Opens the store in {@code dir}, verifying the newest snapshot and then removing unfinished temporary
+     * snapshots (only once everything is verified: a refused directory is left exactly as found).
+     */
     public SnapshotStore(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
         List<Long> published = new ArrayList<>();
+        List<Path> unfinished = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(TMP_PREFIX)) {
-                    LOG.warn("{}: removing a snapshot whose writing did not finish (it was never published)", p);
-                    deleteTree(p);
+                    unfinished.add(p);
                 } else if (name.matches(PREFIX + "\\d{20}")) {
                     published.add(Long.parseLong(name.substring(PREFIX.length())));
                 } else {
@@ -69,6 +72,10 @@ public final class SnapshotStore {
         published.sort(Comparator.reverseOrder());
         if (!published.isEmpty()) {
             latest = verify(dir.resolve(name(published.get(0))));
+        }
+        for (Path p : unfinished) {
+            LOG.warn("{}: removing a snapshot whose writing did not finish (it was never published)", p);
+            deleteTree(p);
         }
     }
 
@@ -96,6 +103,12 @@ public final class SnapshotStore {
 
     /** Called by the writer: makes the snapshot durable and visible, then removes older ones. */
     SnapshotMeta publish(Path tmp, SnapshotMeta meta) throws IOException {
+        if (latest != null && meta.index() <= latest.index()) {
+            // Publishing it would delete the newer snapshot below; an older state is never worth that.
+            deleteTree(tmp);
+            throw new IllegalStateException("snapshot at index " + meta.index() + " is not newer than the published "
+                    + "snapshot at index " + latest.index());
+        }
         Map<String, String> v = new LinkedHashMap<>();
         v.put("format-version", FORMAT_VERSION);
         v.put("index", Long.toString(meta.index()));

@@ -1,0 +1,309 @@
+package io.raftkv.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftkv.core.Configuration;
+import io.raftkv.core.Entry;
+import io.raftkv.core.HardState;
+import io.raftkv.core.NodeId;
+import io.raftkv.storage.log.SegmentedLog;
+import io.raftkv.storage.snapshot.SnapshotMeta;
+import io.raftkv.storage.snapshot.SnapshotWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Proves that {@link DurableStorage} serves exactly what an in-memory model of a Raft log with snapshots says,
+ * after every step of random sequences of appends (starting anywhere after the snapshot, so suffixes get
+ * replaced), snapshots taken of the node's own state ({@code beginSnapshot(...).publish()} then
+ * {@code compactTo(meta, keep)}), snapshots installed from a leader ({@code installSnapshot}: the suffix after
+ * the snapshot stays if the log holds the snapshot's last entry with its term, otherwise the log is discarded),
+ * hard-state writes, syncs, and closes followed by a reopen with and without a sync first.
+ *
+ * <p>After every step it compares, as the core sees them through {@link io.raftkv.core.log.LogStorage}: the first
+ * and last index, the term at the snapshot index and at every held index, every suffix of the log, reads under
+ * byte limits, the refusal of indexes outside the log, the snapshot, its data, the membership and the hard
+ * state. Reopening runs recovery's reconciliation of the log with the latest snapshot every time.
+ */
+class DurableStoragePropertyTest {
+
+    private static final String CLUSTER = "prop";
+    private static final NodeId NODE = NodeId.of("n1");
+    private static final Configuration BOOTSTRAP = Configuration.ofVoters("n1", "n2", "n3");
+    private static final Configuration WITH_LEARNER = new Configuration(BOOTSTRAP.voters(), Set.of(NodeId.of("n4")));
+    private static final DurableStorage.Options OPTIONS =
+            new DurableStorage.Options(new SegmentedLog.Options(600, 2000));
+
+    sealed interface Action permits Append, TakeSnapshot, InstallSnapshot, WriteHardState, Sync, Reopen {
+    }
+
+    /** Appends entries at a position ({@code at}) mapped onto {@code firstIndex..lastIndex + 1}. */
+    record Append(int at, List<Integer> payloadSizes, List<Integer> termSteps, long payloadSeed) implements Action {
+    }
+
+    /**
+     * Snapshots the node's own state at a held index (mapped from {@code at}), keeping {@code keep} entries
+     * before it in the log for lagging followers.
+     */
+    record TakeSnapshot(int at, int keep, int dataBytes) implements Action {
+    }
+
+    /**
+     * Installs a leader's snapshot at an index mapped from {@code at} onto {@code snapshotIndex + 1..lastIndex
+     * + 3}: with the term the log holds there ({@code sameTerm}) or a different one.
+     */
+    record InstallSnapshot(int at, boolean sameTerm, int dataBytes) implements Action {
+    }
+
+    record WriteHardState(int termStep, boolean vote) implements Action {
+    }
+
+    record Sync() implements Action {
+    }
+
+    record Reopen(boolean syncFirst) implements Action {
+    }
+
+    @Test
+    void randomSequencesOfOperationsKeepTheStorageEqualToTheModel() {
+        SeededModelCheck.check(getClass(), 400, DurableStoragePropertyTest::actions, DurableStoragePropertyTest::run);
+    }
+
+    static List<Action> actions(Random r) {
+        int n = 10 + r.nextInt(45);
+        List<Action> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int k = r.nextInt(100);
+            if (k < 50) {
+                int count = 1 + r.nextInt(r.nextInt(5) == 0 ? 12 : 4);
+                List<Integer> sizes = new ArrayList<>(count);
+                List<Integer> steps = new ArrayList<>(count);
+                for (int j = 0; j < count; j++) {
+                    sizes.add(r.nextInt(8) == 0 ? 0 : r.nextInt(301));
+                    steps.add(j == 0 ? r.nextInt(3) : (r.nextInt(5) == 0 ? 1 : 0));
+                }
+                out.add(new Append(r.nextInt(1 << 20), sizes, steps, r.nextLong()));
+            } else if (k < 60) {
+                out.add(new TakeSnapshot(r.nextInt(1 << 20), r.nextInt(4) == 0 ? 0 : r.nextInt(12), r.nextInt(200)));
+            } else if (k < 68) {
+                out.add(new InstallSnapshot(r.nextInt(1 << 20), r.nextBoolean(), r.nextInt(200)));
+            } else if (k < 74) {
+                out.add(new WriteHardState(r.nextInt(3), r.nextBoolean()));
+            } else if (k < 84) {
+                out.add(new Sync());
+            } else {
+                out.add(new Reopen(r.nextBoolean()));
+            }
+        }
+        return out;
+    }
+
+    private static DurableStorage open(Path root) throws IOException {
+        return DurableStorage.open(root, CLUSTER, NODE, BOOTSTRAP, OPTIONS);
+    }
+
+    private static void run(List<Action> actions) throws IOException {
+        Path root = Scratch.directory("storage-prop");
+        DurableStorage storage = open(root);
+        try {
+            Model model = new Model();
+            check(storage, model, "after open");
+            for (int step = 0; step < actions.size(); step++) {
+                Action a = actions.get(step);
+                storage = apply(a, storage, model, root);
+                check(storage, model, "after step " + step + " " + a);
+            }
+        } finally {
+            storage.close();
+            Scratch.deleteTree(root);
+        }
+    }
+
+    private static DurableStorage apply(Action action, DurableStorage storage, Model model, Path root)
+            throws IOException {
+        long snap = model.snapIndex;
+        long last = model.last();
+        if (action instanceof Append a) {
+            long start = snap + 1 + Math.floorMod(a.at(), last - snap + 1);
+            List<Entry> batch = model.batch(start, a);
+            storage.append(batch);
+            model.entries.tailMap(start).clear();
+            batch.forEach(e -> model.entries.put(e.index(), e));
+        } else if (action instanceof TakeSnapshot t) {
+            if (last > snap) {
+                long index = snap + 1 + Math.floorMod(t.at(), last - snap);
+                long term = model.termAt(index);
+                Configuration config = index % 2 == 0 ? BOOTSTRAP : WITH_LEARNER;
+                byte[] data = data(index, t.dataBytes());
+                SnapshotMeta meta = publish(storage, index, term, config, data);
+                storage.compactTo(meta, t.keep());
+                model.snapshot(index, term, config, data);
+                model.entries.headMap(index, true).clear();
+            }
+        } else if (action instanceof InstallSnapshot s) {
+            long index = snap + 1 + Math.floorMod(s.at(), last - snap + 3);
+            boolean held = index <= last;
+            long term;
+            if (held) {
+                term = model.termAt(index) + (s.sameTerm() ? 0 : 1);
+            } else {
+                term = Math.max(1, model.termAt(last)) + (s.sameTerm() ? 0 : 1);
+            }
+            Configuration config = index % 2 == 0 ? WITH_LEARNER : BOOTSTRAP;
+            byte[] data = data(index, s.dataBytes());
+            SnapshotMeta meta = publish(storage, index, term, config, data);
+            storage.installSnapshot(meta);
+            if (held && s.sameTerm()) {
+                model.entries.headMap(index, true).clear();
+            } else {
+                model.entries.clear();
+            }
+            model.snapshot(index, term, config, data);
+        } else if (action instanceof WriteHardState h) {
+            HardState next = new HardState(model.hardState.term() + h.termStep(), h.vote() ? NodeId.of("n2") : null);
+            storage.writeHardState(next);
+            model.hardState = next;
+        } else if (action instanceof Sync) {
+            storage.sync();
+        } else if (action instanceof Reopen r) {
+            if (r.syncFirst()) {
+                storage.sync();
+            }
+            storage.close();
+            return open(root);
+        }
+        return storage;
+    }
+
+    private static SnapshotMeta publish(DurableStorage storage, long index, long term, Configuration config,
+                                        byte[] data) throws IOException {
+        try (SnapshotWriter writer = storage.beginSnapshot(index, term, config)) {
+            try (OutputStream out = writer.data()) {
+                out.write(data);
+            }
+            return writer.publish();
+        }
+    }
+
+    private static byte[] data(long index, int size) {
+        byte[] data = new byte[size];
+        new Random(index).nextBytes(data);
+        return data;
+    }
+
+    private static void check(DurableStorage storage, Model model, String ctx) throws IOException {
+        long snap = model.snapIndex;
+        long first = snap + 1;
+        long last = model.last();
+        assertThat(storage.firstIndex()).as(ctx + ": firstIndex").isEqualTo(first);
+        assertThat(storage.lastIndex()).as(ctx + ": lastIndex").isEqualTo(last);
+        assertThat(storage.term(snap)).as(ctx + ": term at the snapshot index " + snap).isEqualTo(model.snapTerm);
+        for (long i = first; i <= last; i++) {
+            assertThat(storage.term(i)).as(ctx + ": term(" + i + ")").isEqualTo(model.termAt(i));
+        }
+        if (snap >= 1) {
+            assertThatThrownBy(() -> storage.term(snap - 1)).as(ctx + ": term before the snapshot")
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+        }
+        assertThatThrownBy(() -> storage.term(last + 1)).as(ctx + ": term after the log")
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        for (long i = first; i <= last; i++) {
+            assertThat(storage.entries(i, last, Long.MAX_VALUE)).as(ctx + ": entries(" + i + ".." + last + ")")
+                    .isEqualTo(model.range(i, last));
+            long to = i + (i * 7) % 12;
+            long maxBytes = (i * 131) % 1200;
+            assertThat(storage.entries(i, to, maxBytes)).as(ctx + ": entries(" + i + ".." + to + ", " + maxBytes
+                    + "B)").isEqualTo(model.limited(i, to, maxBytes));
+        }
+        assertThatThrownBy(() -> storage.entries(snap, last, Long.MAX_VALUE)).as(ctx + ": entries at the snapshot")
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> storage.entries(last + 1, last + 3, Long.MAX_VALUE)).as(ctx + ": entries after")
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        Optional<SnapshotMeta> meta = storage.snapshot();
+        if (model.snapData == null) {
+            assertThat(meta).as(ctx + ": snapshot").isEmpty();
+            assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(BOOTSTRAP);
+        } else {
+            assertThat(meta).as(ctx + ": snapshot").isPresent();
+            assertThat(meta.get().index()).as(ctx + ": snapshot index").isEqualTo(snap);
+            assertThat(meta.get().term()).as(ctx + ": snapshot term").isEqualTo(model.snapTerm);
+            assertThat(Files.readAllBytes(storage.snapshots().dataFile(meta.get()))).as(ctx + ": snapshot data")
+                    .isEqualTo(model.snapData);
+            assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(model.snapConfig);
+        }
+        assertThat(storage.hardState()).as(ctx + ": hard state").isEqualTo(model.hardState);
+    }
+
+    /** The storage as the core must see it: a snapshot (index 0, term 0 when none) and the entries after it. */
+    static final class Model {
+        long snapIndex;
+        long snapTerm;
+        Configuration snapConfig;
+        byte[] snapData;
+        HardState hardState = HardState.INITIAL;
+        final TreeMap<Long, Entry> entries = new TreeMap<>();
+
+        long last() {
+            return entries.isEmpty() ? snapIndex : entries.lastKey();
+        }
+
+        long termAt(long index) {
+            if (index == snapIndex) {
+                return snapTerm;
+            }
+            return entries.get(index).term();
+        }
+
+        void snapshot(long index, long term, Configuration config, byte[] data) {
+            snapIndex = index;
+            snapTerm = term;
+            snapConfig = config;
+            snapData = data;
+        }
+
+        List<Entry> range(long from, long to) {
+            return new ArrayList<>(entries.subMap(from, true, to, true).values());
+        }
+
+        List<Entry> limited(long from, long to, long maxBytes) {
+            List<Entry> out = new ArrayList<>();
+            long total = 0;
+            for (Entry e : range(from, to)) {
+                if (!out.isEmpty() && total + e.sizeBytes() > maxBytes) {
+                    break;
+                }
+                total += e.sizeBytes();
+                out.add(e);
+            }
+            return out;
+        }
+
+        List<Entry> batch(long start, Append a) {
+            Random payload = new Random(a.payloadSeed());
+            long term = Math.max(1, start - 1 == 0 ? 1 : termAt(start - 1));
+            List<Entry> batch = new ArrayList<>();
+            for (int k = 0; k < a.payloadSizes().size(); k++) {
+                term += a.termSteps().get(k);
+                int size = a.payloadSizes().get(k);
+                if (size == 0 && payload.nextBoolean()) {
+                    batch.add(Entry.noop(start + k, term));
+                } else {
+                    byte[] data = new byte[size];
+                    payload.nextBytes(data);
+                    batch.add(Entry.command(start + k, term, data));
+                }
+            }
+            return batch;
+        }
+    }
+}
