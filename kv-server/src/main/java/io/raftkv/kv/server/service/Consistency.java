@@ -14,6 +14,9 @@ public enum Consistency {
 
     /** Parses {@code linearizable}, {@code lease} or {@code stale} (any case). */
     public static Consistency parse(String s) {
+        if (s == null) {
+            throw new KvException(ErrorCode.BAD_REQUEST, "consistency must be linearizable, lease or stale");
+        }
         try {
             return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,14 +35,30 @@ public final class KvService {
     private final KvLimits limits;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
+    private final Executor readExecutor;
 
+    /**
+     * @param scheduler    runs retries after their backoff
+     * @param readExecutor runs the local reads once a read barrier passes: never the Raft loop thread (which
+     *                     completes barriers) nor an I/O event loop, since a large scan takes time
+     */
     public KvService(RaftServer<KvResult> raft, KvStateMachine store, KvLimits limits, Clock clock,
-                     ScheduledExecutorService scheduler) {
+                     ScheduledExecutorService scheduler, Executor readExecutor) {
         this.raft = raft;
         this.store = store;
         this.limits = limits;
         this.clock = clock;
         this.scheduler = scheduler;
+        this.readExecutor = readExecutor;
+    }
+
+    /** Runs a request, turning a synchronous validation failure into a failed future: one way to fail. */
+    private static <T> CompletableFuture<T> guarded(Supplier<CompletableFuture<T>> request) {
+        try {
+            return request.get();
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The limits requests are checked against. */
@@ -53,26 +70,32 @@ public final class KvService {
 
     /** Sets {@code key}; completes with {@link KvResult.Written}. */
     public CompletableFuture<KvResult> put(byte[] key, byte[] value, ClientSession session, Duration timeout) {
-        limits.checkKey(key);
-        limits.checkValue(value);
-        return write(new KvOperation.Put(key, value), session, timeout);
+        return guarded(() -> {
+            limits.checkKey(key);
+            limits.checkValue(value);
+            return write(new KvOperation.Put(key, value), session, timeout);
+        });
     }
 
     /** Deletes {@code key}; completes with {@link KvResult.Deleted}. */
     public CompletableFuture<KvResult> delete(byte[] key, ClientSession session, Duration timeout) {
-        limits.checkKey(key);
-        return write(new KvOperation.Delete(key), session, timeout);
+        return guarded(() -> {
+            limits.checkKey(key);
+            return write(new KvOperation.Delete(key), session, timeout);
+        });
     }
 
     /** Compare-and-set ({@code expected} null: only if absent); completes with {@link KvResult.Swapped}. */
     public CompletableFuture<KvResult> compareAndSet(byte[] key, byte[] expected, byte[] value,
                                                      ClientSession session, Duration timeout) {
-        limits.checkKey(key);
-        limits.checkValue(value);
-        if (expected != null) {
-            limits.checkValue(expected);
-        }
-        return write(new KvOperation.CompareAndSet(key, expected, value), session, timeout);
+        return guarded(() -> {
+            limits.checkKey(key);
+            limits.checkValue(value);
+            if (expected != null) {
+                limits.checkValue(expected);
+            }
+            return write(new KvOperation.CompareAndSet(key, expected, value), session, timeout);
+        });
     }
 
     private CompletableFuture<KvResult> write(KvOperation op, ClientSession session, Duration timeout) {
@@ -90,13 +113,20 @@ public final class KvService {
 
     /** The value and revision of {@code key}, or null if absent, at {@code consistency}. */
     public CompletableFuture<KvStateMachine.Versioned> get(byte[] key, Consistency consistency, Duration timeout) {
-        limits.checkKey(key);
-        return readThen(consistency, timeout).thenApply(ignored -> store.get(key));
+        return guarded(() -> {
+            limits.checkKey(key);
+            return readThen(consistency, timeout).thenApplyAsync(ignored -> store.get(key), readExecutor);
+        });
     }
 
     /** Keys in {@code [start, end)} ({@code end} null: unbounded), at most {@code limit}, at {@code consistency}. */
     public CompletableFuture<KvStateMachine.ScanPage> scan(byte[] start, byte[] end, int limit,
                                                            Consistency consistency, Duration timeout) {
+        return guarded(() -> scanChecked(start, end, limit, consistency, timeout));
+    }
+
+    private CompletableFuture<KvStateMachine.ScanPage> scanChecked(byte[] start, byte[] end, int limit,
+                                                                   Consistency consistency, Duration timeout) {
         if (limit < 1 || limit > limits.maxScanLimit()) {
             throw new KvException(ErrorCode.BAD_REQUEST, "limit must be 1 to " + limits.maxScanLimit() + ", got "
                     + limit);
@@ -105,7 +135,7 @@ public final class KvService {
             throw new KvException(ErrorCode.TOO_LARGE, "scan bounds are limited to " + limits.maxKeyBytes()
                     + " bytes");
         }
-        return readThen(consistency, timeout).thenApply(ignored -> store.scan(start, end, limit));
+        return readThen(consistency, timeout).thenApplyAsync(ignored -> store.scan(start, end, limit), readExecutor);
     }
 
     private CompletableFuture<Long> readThen(Consistency consistency, Duration timeout) {
