@@ -11,4 +11,27 @@ import java.util.List;
  */
 public record ProposalForward(NodeId from, NodeId to, long term, long forwardId, List<byte[]> commands)
         implements RaftMessage {
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ProposalForward f) || !f.from.equals(from) || !f.to.equals(to) || f.term != term
+                || f.forwardId != forwardId || f.commands.size() != commands.size()) {
+            return false;
+        }
+        for (int i = 0; i < commands.size(); i++) {
+            if (!java.util.Arrays.equals(commands.get(i), f.commands.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = java.util.Objects.hash(from, to, term, forwardId);
+        for (byte[] c : commands) {
+            h = h * 31 + java.util.Arrays.hashCode(c);
+        }
+        return h;
+    }
 }
