@@ -1,17 +1,12 @@
 package io.raftkv.kv.server.http;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -19,6 +14,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.raftkv.kv.server.service.KvLimits;
 import io.raftkv.kv.server.service.KvService;
+import io.raftkv.kv.server.net.ConnectionLimitedListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -166,38 +162,12 @@ public final class HttpApiServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("the HTTP server is already started");
         }
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 256)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        initConnection(ch);
-                    }
-                });
-        ChannelFuture bound = b.bind(bindAddress).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            throw new IOException("cannot bind the HTTP API to " + bindAddress + ": " + bound.cause().getMessage(),
-                    bound.cause());
-        }
-        serverChannel = bound.channel();
-        InetSocketAddress actual = (InetSocketAddress) serverChannel.localAddress();
-        LOG.info("HTTP API listening on {}", actual);
-        return actual;
+        serverChannel = ConnectionLimitedListener.bind(group, bindAddress, "HTTP API", options.maxConnections(),
+                connections, this::initConnection);
+        return (InetSocketAddress) serverChannel.localAddress();
     }
 
     private void initConnection(SocketChannel ch) {
-        if (connections.incrementAndGet() > options.maxConnections()) {
-            connections.decrementAndGet();
-            // Debug, not warn: under a connection flood a line per refusal would flood the log too.
-            LOG.debug("refusing an HTTP connection from {}: {} connections are open", ch.remoteAddress(),
-                    options.maxConnections());
-            ch.close();
-            return;
-        }
-        ch.closeFuture().addListener(f -> connections.decrementAndGet());
         channels.add(ch);
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(maxInitialLineBytes)

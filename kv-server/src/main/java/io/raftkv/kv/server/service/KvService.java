@@ -154,6 +154,11 @@ public final class KvService {
         return raft.status();
     }
 
+    /** Operations the store applied since it opened (retries answered from sessions excluded). */
+    public long operationsApplied() {
+        return store.operationsApplied();
+    }
+
     /** Index of the last command the store applied. */
     public long appliedIndex() {
         return store.appliedIndex();

@@ -75,6 +75,8 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
     private final ColumnFamilyHandle meta;
     private final List<ColumnFamilyHandle> handles;
     private volatile long appliedIndex;
+    /** Operations actually applied since this process opened the store (retries answered from sessions excluded). */
+    private final java.util.concurrent.atomic.AtomicLong operationsApplied = new java.util.concurrent.atomic.AtomicLong();
     private long clock;
     private long nextExpiry;
 
@@ -112,6 +114,14 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
             cfOptions.close();
             throw new IOException("cannot open the key-value store in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Operations applied since this process opened the store; a retried session write answered from the session
+     * table does not count. For tests and metrics.
+     */
+    public long operationsApplied() {
+        return operationsApplied.get();
     }
 
     /** Index of the last command applied. */
@@ -193,6 +203,7 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
 
     private KvResult applyOperation(WriteBatchWithIndex batch, ReadOptions read, long index, KvOperation op)
             throws RocksDBException {
+        operationsApplied.incrementAndGet();
         if (op instanceof KvOperation.Put p) {
             batch.put(data, p.key(), versioned(index, p.value()));
             return new KvResult.Written(index);

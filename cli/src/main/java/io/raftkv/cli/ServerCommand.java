@@ -1,0 +1,89 @@
+package io.raftkv.cli;
+
+import io.raftkv.core.NodeId;
+import io.raftkv.kv.server.node.KvNode;
+import io.raftkv.kv.server.node.NodeConfig;
+import io.raftkv.kv.server.service.KvLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code raftkv server}: runs one node until interrupted. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Runs one raftkv node until it is stopped (Ctrl-C or SIGTERM stop it cleanly).",
+                "Every option can also be given in a config file: --config node.yaml (or .properties),",
+                "keys being the option names without dashes (data-dir: data/n1). Command-line options win."})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Read options from this .yaml or .properties file.")
+    Path config;
+
+    @Option(names = "--id", required = true, description = "This node's id, e.g. n1.")
+    String id;
+
+    @Option(names = "--cluster-id", defaultValue = "raftkv",
+            description = "The cluster's name, stored in the data directory (default: ${DEFAULT-VALUE}).")
+    String clusterId;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the node keeps its data (default: data/<id>).")
+    Path dataDir;
+
+    @Option(names = "--peer-address", required = true, paramLabel = "HOST:PORT", description = "Raft traffic.")
+    String peerAddress;
+
+    @Option(names = "--client-address", required = true, paramLabel = "HOST:PORT",
+            description = "The binary client protocol (bin/raftkv put/get/..., the Java client).")
+    String clientAddress;
+
+    @Option(names = "--http-address", required = true, paramLabel = "HOST:PORT", description = "The HTTP/JSON API.")
+    String httpAddress;
+
+    @Option(names = "--initial-cluster", required = true, paramLabel = "ID=HOST:PORT,...",
+            description = {"Every member's peer address, this node included. Bootstraps an empty data directory;",
+                    "afterwards the membership stored in the data directory is the truth."})
+    String initialCluster;
+
+    @Option(names = "--tick-ms", defaultValue = "100",
+            description = "Raft tick: heartbeat interval; elections time out after 10 to 20 ticks (default: ${DEFAULT-VALUE}).")
+    long tickMillis;
+
+    @Option(names = "--request-timeout-ms", defaultValue = "5000",
+            description = "How long a request waits for a leader before failing as unavailable (default: ${DEFAULT-VALUE}).")
+    long requestTimeoutMillis;
+
+    @Option(names = "--max-key-bytes", defaultValue = "4096", description = "Longest key (default: ${DEFAULT-VALUE}).")
+    int maxKeyBytes;
+
+    @Option(names = "--max-value-bytes", defaultValue = "1048576",
+            description = "Longest value (default: ${DEFAULT-VALUE}).")
+    int maxValueBytes;
+
+    @Option(names = "--session-ttl-seconds", defaultValue = "3600",
+            description = "How long an idle client session is remembered for exactly-once retries (default: ${DEFAULT-VALUE}).")
+    long sessionTtlSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeId nodeId = NodeId.of(id);
+        NodeConfig nodeConfig = new NodeConfig(nodeId, clusterId, dataDir != null ? dataDir : Path.of("data", id),
+                NodeConfig.parseAddress(peerAddress), NodeConfig.parseAddress(clientAddress),
+                NodeConfig.parseAddress(httpAddress), NodeConfig.parseCluster(initialCluster),
+                Duration.ofMillis(tickMillis), Duration.ofMillis(requestTimeoutMillis),
+                new KvLimits(maxKeyBytes, maxValueBytes, 10_000), Duration.ofSeconds(sessionTtlSeconds));
+        KvNode node = KvNode.start(nodeConfig);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "raftkv-shutdown"));
+        System.out.println("raftkv node " + id + " ready: peers " + peerAddress + ", clients " + clientAddress
+                + ", HTTP " + httpAddress);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
