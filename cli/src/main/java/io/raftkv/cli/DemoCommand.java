@@ -77,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
                     "--peer-address", host + ":" + (peerPort + i - 1),
                     "--client-address", host + ":" + (clientPort + i - 1),
                     "--http-address", host + ":" + (httpPort + i - 1),
-                    "--initial-cluster", cluster.toString());
+                    "--initial-cluster", cluster.toString(), "--enable-fault-injection");
             File log = dataDir.resolve(id + ".log").toFile();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
@@ -105,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("  curl http://%s:%d/v1/kv/greeting%n", host, httpPort + Math.min(1, nodes - 1));
         System.out.printf("  curl http://%s:%d/v1/status%n", host, httpPort);
         System.out.println("  kill -9 <the leader's pid> and watch another node take over (bin/raftkv status)");
+        System.out.println("  bin/raftkv fault isolate --node 127.0.0.1:" + httpPort + "   (then: bin/raftkv fault heal --node ...)");
         System.out.println();
         System.out.println("Ctrl-C stops the cluster; running bin/raftkv demo again restarts it with its data.");
         System.out.flush();

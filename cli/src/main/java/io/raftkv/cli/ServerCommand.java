@@ -66,6 +66,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "How long an idle client session is remembered for exactly-once retries (default: ${DEFAULT-VALUE}).")
     long sessionTtlSeconds;
 
+    @Option(names = "--enable-fault-injection",
+            description = "Serve /v1/fault/... (isolate, drop, delay, slow disk, pause, crash) for tests and demos.")
+    boolean faultInjection;
+
     @Override
     public Integer call() throws Exception {
         NodeId nodeId = NodeId.of(id);
@@ -73,7 +77,8 @@ final class ServerCommand implements Callable<Integer> {
                 NodeConfig.parseAddress(peerAddress), NodeConfig.parseAddress(clientAddress),
                 NodeConfig.parseAddress(httpAddress), NodeConfig.parseCluster(initialCluster),
                 Duration.ofMillis(tickMillis), Duration.ofMillis(requestTimeoutMillis),
-                new KvLimits(maxKeyBytes, maxValueBytes, 10_000), Duration.ofSeconds(sessionTtlSeconds));
+                new KvLimits(maxKeyBytes, maxValueBytes, 10_000), Duration.ofSeconds(sessionTtlSeconds),
+                faultInjection);
         KvNode node = KvNode.start(nodeConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -139,4 +139,70 @@ class KvClusterTest {
             }
         }
     }
+
+    private HttpResponse<String> fault(KvNode node, String method, String action, String json) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(node, "/v1/fault" + action)).timeout(Duration.ofSeconds(10));
+        b = method.equals("DELETE") ? b.DELETE() : b.POST(HttpRequest.BodyPublishers.ofString(json));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anIsolatedLeaderIsReplacedAndHealingReunitesTheCluster() throws Exception {
+        try (LocalKvCluster c = new LocalKvCluster(dir, 3)) {
+            KvNode leader = awaitLeader(c);
+            NodeId old = leader.config().id();
+            HttpResponse<String> r = fault(leader, "POST", "/isolate", "{\"direction\": \"both\"}");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("isolated");
+            assertThat(http.send(HttpRequest.newBuilder(uri(leader, "/v1/status")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("\"faults\"").contains("isolated");
+            // The other two elect a leader of their own and keep serving.
+            await().atMost(DEADLINE).until(() -> c.nodes.values().stream().anyMatch(n -> !n.config().id().equals(old)
+                    && n.raft().isLeader()));
+            KvNode other = c.nodes.values().stream().filter(n -> !n.config().id().equals(old)).findFirst().orElseThrow();
+            assertThat(put(other, "during-isolation", "1").statusCode()).isEqualTo(200);
+            assertThat(fault(leader, "DELETE", "", "").statusCode()).isEqualTo(200);
+            await().atMost(DEADLINE).until(() -> c.leader() != null);
+            assertThat(get(leader, "during-isolation", "linearizable").body()).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aPausedLeaderLosesLeadershipAndDroppedMessagesAreSurvived() throws Exception {
+        try (LocalKvCluster c = new LocalKvCluster(dir, 3)) {
+            KvNode leader = awaitLeader(c);
+            long term = leader.raft().status().term();
+            // Election timeouts are 10 to 20 ticks of 25 ms here: a 2 s pause outlasts them.
+            assertThat(fault(leader, "POST", "/pause", "{\"millis\": 2000}").statusCode()).isEqualTo(200);
+            await().atMost(DEADLINE).until(() -> c.nodes.values().stream()
+                    .anyMatch(n -> n.raft().status().term() > term && n.raft().isLeader()));
+            for (KvNode n : c.nodes.values()) {
+                assertThat(fault(n, "POST", "/drop", "{\"percent\": 20}").statusCode()).isEqualTo(200);
+            }
+            // Writes through the Java client: its sessions make retries across lost messages and leader
+            // changes safe, so every write must succeed (exactly once) despite a fifth of all messages lost.
+            String endpoints = String.join(",", c.nodes.values().stream()
+                    .map(n -> "127.0.0.1:" + n.clientAddress().getPort()).toList());
+            try (io.raftkv.kv.client.KvClient client = io.raftkv.kv.client.KvClient.builder().endpoints(endpoints)
+                    .requestTimeout(Duration.ofSeconds(20)).build()) {
+                for (int i = 0; i < 20; i++) {
+                    client.blocking().put("lossy" + i, "v" + i);
+                }
+                for (int i = 0; i < 20; i++) {
+                    assertThat(client.blocking().get("lossy" + i)).get()
+                            .extracting(v -> new String(v.value(), StandardCharsets.UTF_8)).isEqualTo("v" + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void faultEndpointsAreForbiddenUnlessEnabled() throws Exception {
+        try (LocalKvCluster c = new LocalKvCluster(dir, 1, false)) {
+            awaitLeader(c);
+            HttpResponse<String> r = fault(c.nodes.values().iterator().next(), "POST", "/crash", "{}");
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(r.body()).contains("--enable-fault-injection");
+        }
+    }
 }

@@ -25,8 +25,15 @@ final class LocalKvCluster implements AutoCloseable {
     private final Map<NodeId, InetSocketAddress> peerAddresses = new LinkedHashMap<>();
     private final Map<NodeId, InetSocketAddress> bootstrap = new LinkedHashMap<>();
 
+    private final boolean faultInjection;
+
     LocalKvCluster(Path root, int size) {
+        this(root, size, true);
+    }
+
+    LocalKvCluster(Path root, int size, boolean faultInjection) {
         this.root = root;
+        this.faultInjection = faultInjection;
         for (int i = 1; i <= size; i++) {
             bootstrap.put(NodeId.of("n" + i), new InetSocketAddress("127.0.0.1", 0));
         }
@@ -38,7 +45,7 @@ final class LocalKvCluster implements AutoCloseable {
     void start(NodeId id) {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         NodeConfig config = new NodeConfig(id, "test", root.resolve(id.value()), any, any, any, bootstrap,
-                Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1));
+                Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1), faultInjection);
         try {
             KvNode node = KvNode.start(config);
             nodes.put(id, node);

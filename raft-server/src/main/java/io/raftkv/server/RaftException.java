@@ -41,14 +41,26 @@ public abstract sealed class RaftException extends RuntimeException
     }
 
     /**
-     * Leadership changed before the request completed. A proposal may or may not have been committed: retry
-     * only if the command is idempotent or deduplicated (client sessions).
+     * Leadership changed before the request completed. Unless {@link #notApplied()}, a proposal may or may not
+     * have been committed: retry only if the command is idempotent or deduplicated (client sessions).
      */
     public static final class LeadershipChanged extends RaftException {
         private static final long serialVersionUID = 1L;
+        private final boolean notApplied;
 
+        /** The outcome is unknown. */
         public LeadershipChanged(String message) {
+            this(message, false);
+        }
+
+        public LeadershipChanged(String message, boolean notApplied) {
             super(message);
+            this.notApplied = notApplied;
+        }
+
+        /** True if the proposal is known never to be applied (another entry took its place): retrying is safe. */
+        public boolean notApplied() {
+            return notApplied;
         }
     }
 

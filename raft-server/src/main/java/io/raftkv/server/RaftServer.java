@@ -89,6 +89,8 @@ public final class RaftServer<R> implements AutoCloseable {
     private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
     private final List<PendingTransfer> transfers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long nextReadId = 1;
+    /** Last index the loop wrote to storage (to recognise a batch that replaces part of the log). */
+    private long lastWrittenIndex;
     private long ticks;
 
     private final Thread loopThread;
@@ -109,6 +111,7 @@ public final class RaftServer<R> implements AutoCloseable {
         this.stateMachine = Objects.requireNonNull(stateMachine, "state machine");
         this.sender = Objects.requireNonNull(sender, "sender");
         this.node = new RaftNode(config.raft(), storage, random);
+        this.lastWrittenIndex = storage.lastIndex();
         this.id = node.id();
         this.inbox = new ArrayBlockingQueue<>(config.maxQueued());
         this.applyQueue = new LinkedBlockingQueue<>(config.maxApplyQueue());
@@ -183,6 +186,20 @@ public final class RaftServer<R> implements AutoCloseable {
             f.completeExceptionally(rejection("leadership transfer"));
         }
         return f;
+    }
+
+    /**
+     * Fault injection: blocks the loop thread for {@code duration}, so the node neither ticks, nor handles
+     * messages, nor writes, as a long GC pause or a stopped process would. Only for tests and demos.
+     */
+    public void stallLoop(java.time.Duration duration) {
+        enqueue(() -> {
+            try {
+                Thread.sleep(duration.toMillis()); // the stall is the point: this is an injected fault
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /** The node's state as of the end of the latest loop turn (cheap; safe from any thread). */
@@ -282,6 +299,7 @@ public final class RaftServer<R> implements AutoCloseable {
             if (!rd.entries().isEmpty()) {
                 storage.append(rd.entries());
                 storage.sync();
+                failReplacedProposals(rd.entries());
             }
             for (RaftMessage m : rd.messagesAfterPersist()) {
                 sender.send(m);
@@ -321,6 +339,32 @@ public final class RaftServer<R> implements AutoCloseable {
                 }
             }
             node.advance(rd);
+        }
+    }
+
+    /**
+     * A batch that starts at or below the last index written replaces the log from there: a pending proposal
+     * whose entry is no longer in the log (another term at its index, or the log now ends before it) will never
+     * be applied, so fail it now, as certainly not applied, instead of letting it wait for its deadline.
+     */
+    private void failReplacedProposals(List<Entry> written) {
+        long first = written.get(0).index();
+        long last = written.get(written.size() - 1).index();
+        boolean replaces = first <= lastWrittenIndex;
+        lastWrittenIndex = last;
+        if (!replaces || proposals.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Long, PendingProposal<R>> e : proposals.entrySet()) {
+            long index = e.getKey();
+            if (index < first) {
+                continue;
+            }
+            boolean gone = index > last || written.get((int) (index - first)).term() != e.getValue().term();
+            if (gone && proposals.remove(index, e.getValue())) {
+                e.getValue().future().completeExceptionally(new RaftException.LeadershipChanged("the proposal at "
+                        + "index " + index + " was removed from the log by a new leader; it was not applied", true));
+            }
         }
     }
 
@@ -373,7 +417,7 @@ public final class RaftServer<R> implements AutoCloseable {
             p.future().complete(result);
         } else {
             p.future().completeExceptionally(new RaftException.LeadershipChanged("the proposal at index " + index
-                    + " was replaced by a new leader's entry; it was not applied"));
+                    + " was replaced by a new leader's entry; it was not applied", true));
         }
     }
 

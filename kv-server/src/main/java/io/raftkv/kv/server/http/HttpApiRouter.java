@@ -50,6 +50,8 @@ final class HttpApiRouter {
     private final KvService service;
     private final Duration timeout;
     private final Executor readExecutor;
+    /** Null when fault injection is disabled: the fault endpoints then answer 403. */
+    private final FaultControl faults;
 
     /**
      * @param service      the node's KV operations
@@ -57,10 +59,11 @@ final class HttpApiRouter {
      * @param readExecutor runs stale reads, which KvService serves synchronously from RocksDB on the calling
      *                     thread; that thread must not be an event loop
      */
-    HttpApiRouter(KvService service, Duration timeout, Executor readExecutor) {
+    HttpApiRouter(KvService service, Duration timeout, Executor readExecutor, FaultControl faults) {
         this.service = service;
         this.timeout = timeout;
         this.readExecutor = readExecutor;
+        this.faults = faults;
     }
 
     /** Routes a request; the future always completes normally, with an error response on failure. */
@@ -84,6 +87,10 @@ final class HttpApiRouter {
             requireMethod(method, "GET");
             target.allowOnly(NO_PARAMS);
             return CompletableFuture.completedFuture(status());
+        }
+        if (path.equals("/v1/fault") || path.startsWith("/v1/fault/")) {
+            target.allowOnly(NO_PARAMS);
+            return CompletableFuture.completedFuture(fault(method, path.substring("/v1/fault".length()), body));
         }
         if (path.equals("/v1/kv")) {
             requireMethod(method, "GET");
@@ -120,6 +127,68 @@ final class HttpApiRouter {
     }
 
     // ------------------------------------------------------------------------------------------------ endpoints
+
+    /** {@code /v1/fault[/action]}: see docs/http-api.md. */
+    private ApiResponse fault(String method, String action, byte[] body) {
+        if (faults == null) {
+            return ApiResponse.error(403, "forbidden", "fault injection is disabled on this node; start it with "
+                    + "--enable-fault-injection (for tests and demos only)", null, Map.of());
+        }
+        if (action.isEmpty()) {
+            requireMethod(method, "DELETE");
+            faults.heal();
+            return ApiResponse.ok(Map.of("faults", faults.active()));
+        }
+        requireMethod(method, "POST");
+        com.fasterxml.jackson.databind.JsonNode j = Json.parseObject(body);
+        switch (action) {
+            case "/isolate" -> faults.isolate(peers(j), direction(j.path("direction").asText("both")));
+            case "/drop" -> faults.drop(percent(j, "percent"), peers(j));
+            case "/delay" -> faults.delay(Duration.ofMillis(millis(j)), j.has("percent") ? percent(j, "percent") : 100);
+            case "/slow-disk" -> faults.slowDisk(Duration.ofMillis(millis(j)));
+            case "/pause" -> faults.pause(Duration.ofMillis(millis(j)));
+            case "/crash" -> faults.crash();
+            default -> throw ApiException.notFound("no fault '" + abbreviate(action.substring(1))
+                    + "'; see isolate, drop, delay, slow-disk, pause, crash, and DELETE /v1/fault");
+        }
+        return ApiResponse.ok(Map.of("faults", faults.active()));
+    }
+
+    private static java.util.Set<String> peers(com.fasterxml.jackson.databind.JsonNode j) {
+        java.util.Set<String> peers = new java.util.TreeSet<>();
+        com.fasterxml.jackson.databind.JsonNode p = j.path("peers");
+        if (!p.isMissingNode() && !p.isNull()) {
+            if (!p.isArray()) {
+                throw Json.badRequest("'peers' must be an array of node ids (empty or absent: every peer)");
+            }
+            p.forEach(n -> peers.add(n.asText()));
+        }
+        return peers;
+    }
+
+    private static FaultControl.Direction direction(String s) {
+        try {
+            return FaultControl.Direction.valueOf(s.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw Json.badRequest("'direction' must be inbound, outbound or both, not '" + abbreviate(s) + "'");
+        }
+    }
+
+    private static int percent(com.fasterxml.jackson.databind.JsonNode j, String field) {
+        com.fasterxml.jackson.databind.JsonNode n = j.path(field);
+        if (!n.canConvertToInt() || n.asInt() < 0 || n.asInt() > 100) {
+            throw Json.badRequest("'" + field + "' must be a whole number from 0 to 100");
+        }
+        return n.asInt();
+    }
+
+    private static long millis(com.fasterxml.jackson.databind.JsonNode j) {
+        com.fasterxml.jackson.databind.JsonNode n = j.path("millis");
+        if (!n.canConvertToLong() || n.asLong() < 0 || n.asLong() > 600_000) {
+            throw Json.badRequest("'millis' must be a whole number from 0 to 600000");
+        }
+        return n.asLong();
+    }
 
     private CompletableFuture<ApiResponse> put(byte[] key, byte[] value) {
         // No client session: a retried HTTP write may apply twice (documented; the Java client has sessions).
@@ -185,7 +254,7 @@ final class HttpApiRouter {
         s.configuration().learners().forEach(l -> members.add(new Json.Member(l.value(), "learner")));
         return ApiResponse.ok(new Json.Status(s.id().value(), roleName(s.role()), s.term(),
                 s.leader() == null ? null : s.leader().value(), s.commitIndex(), s.appliedIndex(), s.lastIndex(),
-                0, members));
+                0, members, faults == null ? null : faults.active()));
     }
 
     static String roleName(Role role) {

@@ -136,6 +136,15 @@ public final class HttpApiServer implements AutoCloseable {
      * {@code group} is null the server creates (and on close shuts down) its own group of at most two threads.
      */
     public HttpApiServer(KvService service, InetSocketAddress bindAddress, Options options, EventLoopGroup group) {
+        this(service, bindAddress, options, group, null);
+    }
+
+    /**
+     * As {@link #HttpApiServer(KvService, InetSocketAddress, Options, EventLoopGroup)}, with the fault endpoints
+     * ({@code /v1/fault/...}) served by {@code faults}; null leaves them answering 403.
+     */
+    public HttpApiServer(KvService service, InetSocketAddress bindAddress, Options options, EventLoopGroup group,
+                         FaultControl faults) {
         this.service = Objects.requireNonNull(service, "service");
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.options = Objects.requireNonNull(options, "options");
@@ -147,7 +156,7 @@ public final class HttpApiServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(options.maxQueuedReads()), new DefaultThreadFactory("kv-http-read", true),
                 new ThreadPoolExecutor.AbortPolicy());
         this.readPool.allowCoreThreadTimeOut(true);
-        this.router = new HttpApiRouter(service, options.requestTimeout(), readPool);
+        this.router = new HttpApiRouter(service, options.requestTimeout(), readPool, faults);
         KvLimits limits = service.limits();
         // A scan names two keys, each possibly fully percent-encoded (3 characters a byte), plus the rest.
         this.maxInitialLineBytes = Math.max(4096, 6 * limits.maxKeyBytes() + 1024);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The JSON bodies of the HTTP API and the strict UTF-8 and Base64 conversions they need. */
@@ -68,7 +69,8 @@ final class Json {
 
     /** {@code GET /v1/status}. {@code leader} is null (JSON null) while no leader is known. */
     record Status(String id, String role, long term, String leader, long commitIndex, long appliedIndex,
-                  long lastIndex, long snapshotIndex, List<Member> members) {
+                  long lastIndex, long snapshotIndex, List<Member> members,
+                  @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> faults) {
     }
 
     /** Every error; {@code leader} only when known. */
@@ -98,6 +100,24 @@ final class Json {
      * mandatory (null is the explicit "only if absent") so that a forgotten field cannot turn a conditional
      * write into a create.
      */
+    /** A JSON object body; an empty body counts as {@code {}}. */
+    static JsonNode parseObject(byte[] body) {
+        if (body.length == 0) {
+            return MAPPER.createObjectNode();
+        }
+        try {
+            JsonNode root = MAPPER.readTree(body);
+            if (root == null || !root.isObject()) {
+                throw badRequest("the body must be a JSON object");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw badRequest("the body cannot be read as JSON: " + e.getMessage());
+        }
+    }
+
     static CasRequest parseCas(byte[] body) {
         if (body.length == 0) {
             throw badRequest("the body must be a JSON object like {\"expected\": \"old\", \"value\": \"new\"}");

@@ -3,11 +3,13 @@ package io.raftkv.kv.server.node;
 import io.raftkv.core.Configuration;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.RaftConfig;
+import io.raftkv.kv.server.fault.FaultInjector;
 import io.raftkv.kv.server.http.HttpApiServer;
 import io.raftkv.kv.server.protocol.ClientProtocolServer;
 import io.raftkv.kv.server.service.KvService;
 import io.raftkv.kv.server.store.KvResult;
 import io.raftkv.kv.server.store.KvStateMachine;
+import io.raftkv.server.MessageSender;
 import io.raftkv.server.RaftServer;
 import io.raftkv.server.RaftServerConfig;
 import io.raftkv.storage.DurableStorage;
@@ -75,8 +77,9 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(NodeConfig config) throws IOException {
         Configuration bootstrap = new Configuration(new TreeSet<>(config.initialCluster().keySet()),
                 java.util.Set.of());
-        DurableStorage storage = DurableStorage.open(config.dataDir().resolve("raft"), config.clusterId(),
+        DurableStorage durable = DurableStorage.open(config.dataDir().resolve("raft"), config.clusterId(),
                 config.id(), bootstrap, DurableStorage.Options.defaults());
+        io.raftkv.storage.RaftStorage storage = durable;
         KvStateMachine store = null;
         NettyRaftTransport transport = null;
         RaftServer<KvResult> raft = null;
@@ -87,26 +90,29 @@ public final class KvNode implements AutoCloseable {
             store = KvStateMachine.open(config.dataDir().resolve("kv"), config.sessionTtl());
             RaftConfig raftConfig = RaftConfig.builder(config.id()).leaseReads(true).build();
             RaftServerConfig serverConfig = RaftServerConfig.of(raftConfig).withTick(config.tick());
-            // The transport hands inbound messages to the server, which sends through the transport: tie the knot.
-            AtomicReference<RaftServer<KvResult>> server = new AtomicReference<>();
-            Map<NodeId, InetSocketAddress> peers = new HashMap<>(config.initialCluster());
-            peers.remove(config.id());
-            transport = new NettyRaftTransport(TransportConfig.of(config.id(), config.clusterId(),
-                    config.peerAddress(), peers), m -> {
-                        RaftServer<KvResult> s = server.get();
-                        if (s != null) {
-                            s.receive(m);
-                        }
-                    }, new Random(System.nanoTime()));
-            final NettyRaftTransport t = transport;
-            raft = new RaftServer<>(serverConfig, storage, store, t::send, new SplittableRandom(System.nanoTime()));
-            server.set(raft);
-            transport.start();
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread th = new Thread(r, "kv-retry-" + config.id());
                 th.setDaemon(true);
                 return th;
             });
+            // The transport hands inbound messages to the server, which sends through the transport: tie the knot.
+            AtomicReference<RaftServer<KvResult>> server = new AtomicReference<>();
+            FaultInjector faults = config.faultInjection()
+                    ? new FaultInjector(scheduler, d -> server.get().stallLoop(d)) : null;
+            if (faults != null) {
+                storage = faults.storage(storage);
+                LOG.warn("fault injection is ENABLED on node {}: /v1/fault/... can break it on purpose", config.id());
+            }
+            Map<NodeId, InetSocketAddress> peers = new HashMap<>(config.initialCluster());
+            peers.remove(config.id());
+            transport = new NettyRaftTransport(TransportConfig.of(config.id(), config.clusterId(),
+                    config.peerAddress(), peers), faults == null ? inboundTo(server) : faults.inbound(inboundTo(server)),
+                    new Random(System.nanoTime()));
+            final NettyRaftTransport t = transport;
+            MessageSender sender = faults == null ? t::send : faults.outbound(t::send);
+            raft = new RaftServer<>(serverConfig, storage, store, sender, new SplittableRandom(System.nanoTime()));
+            server.set(raft);
+            transport.start();
             // Reads of local state run here once their barrier passes: off the Raft and I/O threads.
             readPool = Executors.newFixedThreadPool(4, r -> {
                 Thread th = new Thread(r, "kv-read-" + config.id());
@@ -116,7 +122,8 @@ public final class KvNode implements AutoCloseable {
             KvService service = new KvService(raft, store, config.limits(), Clock.systemUTC(), scheduler, readPool);
             clientServer = new ClientProtocolServer(service, config.clientAddress());
             InetSocketAddress clientBound = clientServer.start();
-            HttpApiServer http = new HttpApiServer(service, config.httpAddress(), config.requestTimeout());
+            HttpApiServer http = new HttpApiServer(service, config.httpAddress(),
+                    HttpApiServer.Options.defaults().withRequestTimeout(config.requestTimeout()), null, faults);
             InetSocketAddress httpBound = http.start();
             LOG.info("node {} of cluster {} started: peers on {}, clients on {}, HTTP on {}, data in {}",
                     config.id(), config.clusterId(), transport.localAddress(), clientBound, httpBound,
@@ -130,7 +137,7 @@ public final class KvNode implements AutoCloseable {
             if (raft != null) {
                 raft.close(); // closes the storage too
             } else {
-                storage.close();
+                durable.close();
             }
             if (transport != null) {
                 transport.close();
@@ -146,6 +153,16 @@ public final class KvNode implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static java.util.function.Consumer<io.raftkv.core.message.RaftMessage> inboundTo(
+            AtomicReference<RaftServer<KvResult>> server) {
+        return m -> {
+            RaftServer<KvResult> s = server.get();
+            if (s != null) {
+                s.receive(m);
+            }
+        };
     }
 
     public NodeConfig config() {

@@ -25,11 +25,12 @@ import java.util.Objects;
  * @param requestTimeout how long a request may wait for a leader or quorum before it fails as unavailable
  * @param limits         key and value size limits
  * @param sessionTtl     how long an idle client session is remembered (for exactly-once retries)
+ * @param faultInjection serve the fault-injection endpoints ({@code /v1/fault/...}); for tests and demos only
  */
 public record NodeConfig(NodeId id, String clusterId, Path dataDir, InetSocketAddress peerAddress,
                          InetSocketAddress clientAddress, InetSocketAddress httpAddress,
                          Map<NodeId, InetSocketAddress> initialCluster, Duration tick, Duration requestTimeout,
-                         KvLimits limits, Duration sessionTtl) {
+                         KvLimits limits, Duration sessionTtl, boolean faultInjection) {
 
     public NodeConfig {
         Objects.requireNonNull(id, "id");

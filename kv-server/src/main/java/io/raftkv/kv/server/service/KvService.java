@@ -200,8 +200,8 @@ public final class KvService {
                         + "'s timeout; retry later")
                         : new KvException(ErrorCode.NOT_LEADER, "this node is not the leader; the leader is "
                         + nl.leaderHint(), nl.leaderHint());
-            } else if (cause instanceof RaftException.LeadershipChanged) {
-                retry = retrySafe;
+            } else if (cause instanceof RaftException.LeadershipChanged lc) {
+                retry = retrySafe || lc.notApplied(); // an entry replaced by another was certainly not applied
                 failure = new KvException(ErrorCode.UNAVAILABLE, "leadership changed during the " + what
                         + "; it may or may not have been applied" + (retrySafe ? "" : " (use a session to retry safely)"));
             } else if (cause instanceof RaftException.Overloaded o) {
