@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,10 +45,10 @@ class ProcessClusterTest {
     private final int[] clientPorts = new int[3];
     private final Process[] processes = new Process[3];
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private final io.raftkv.cli.torture.FreePorts ports = new io.raftkv.cli.torture.FreePorts();
+
+    private int freePort() throws IOException {
+        return ports.next();
     }
 
     private void startNode(int i) throws IOException {
