@@ -174,6 +174,11 @@ public record TortureRun(Path dir, int nodes, int seconds, long seed, int client
                 String color = s.outcome().equals("ok") ? "#36c" : s.outcome().equals("fail") ? "#c00" : "#f90";
                 w.printf("<circle cx=%.1f cy=%.1f r=1.2 fill='%s'/>%n", x, y, color);
             }
+            for (double ms : new double[] {0.1, 1, 10, 100, 1000}) {
+                double y = height - (Math.log10(ms) + 1) / (Math.log10(maxMs) + 1) * height;
+                w.printf("<line x1=0 x2=%.0f y1=%.1f y2=%.1f stroke='#eee'/><text x=2 y=%.1f font-size=10>%s</text>%n",
+                        width, y, y, y - 2, ms < 1 ? "0.1 ms" : ms < 1000 ? (int) ms + " ms" : "1 s");
+            }
             for (int sec = 0; sec <= span; sec += 10) {
                 w.printf("<text x=%.1f y=%.0f font-size=10>%ds</text>%n", sec / span * width, height + 30, sec);
             }
