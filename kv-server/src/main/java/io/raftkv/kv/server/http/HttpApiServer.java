@@ -198,15 +198,7 @@ public final class HttpApiServer implements AutoCloseable {
             return;
         }
         closed = true;
-        Channel server = serverChannel;
-        if (server != null) {
-            server.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
-        }
-        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
+        ConnectionLimitedListener.shutdown(serverChannel, channels, ownsGroup ? group : null, SHUTDOWN_TIMEOUT);
         readPool.shutdownNow();
-        if (ownsGroup) {
-            group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
-        }
     }
 }

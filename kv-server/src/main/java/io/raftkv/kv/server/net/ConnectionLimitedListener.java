@@ -10,6 +10,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -61,5 +63,22 @@ public final class ConnectionLimitedListener {
         }
         LOG.info("{} listening on {}", what, bound.channel().localAddress());
         return bound.channel();
+    }
+
+    /**
+     * Stops accepting (closes {@code server}, which may be null if never bound), closes every open connection,
+     * and shuts down {@code ownedGroup} unless it is null (a group the caller does not own is left running),
+     * waiting at most {@code timeout} for each step.
+     */
+    public static void shutdown(Channel server, io.netty.channel.group.ChannelGroup connections,
+                                EventLoopGroup ownedGroup, Duration timeout) {
+        if (server != null) {
+            server.close().awaitUninterruptibly(timeout.toMillis());
+        }
+        connections.close().awaitUninterruptibly(timeout.toMillis());
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .awaitUninterruptibly(timeout.toMillis());
+        }
     }
 }

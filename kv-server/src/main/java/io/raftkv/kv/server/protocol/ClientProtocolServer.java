@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,14 +165,6 @@ public final class ClientProtocolServer implements AutoCloseable {
             return;
         }
         closed = true;
-        Channel server = serverChannel;
-        if (server != null) {
-            server.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
-        }
-        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
-        if (ownsGroup) {
-            group.shutdownGracefully(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
-        }
+        ConnectionLimitedListener.shutdown(serverChannel, channels, ownsGroup ? group : null, SHUTDOWN_TIMEOUT);
     }
 }
