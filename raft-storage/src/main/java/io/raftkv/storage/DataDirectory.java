@@ -10,11 +10,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -119,8 +117,8 @@ public final class DataDirectory implements Closeable {
                 v.put("format-version", FORMAT_VERSION);
                 v.put("cluster-id", clusterId);
                 v.put("node-id", nodeId.value());
-                v.put("initial-voters", join(membership.voters()));
-                v.put("initial-learners", join(membership.learners()));
+                v.put("initial-voters", NodeIdList.format(membership.voters()));
+                v.put("initial-learners", NodeIdList.format(membership.learners()));
                 ChecksummedProperties.write(meta, v);
             } else {
                 String advice = "The identity of this data directory is unreadable. Restore it from a backup or "
@@ -143,7 +141,8 @@ public final class DataDirectory implements Closeable {
                             "Start node '" + v.get("node-id") + "' on it, or give node '" + nodeId
                                     + "' its own data directory");
                 }
-                membership = new Configuration(split(v.get("initial-voters")), split(v.get("initial-learners")));
+                membership = new Configuration(NodeIdList.parse(v.get("initial-voters")),
+                        NodeIdList.parse(v.get("initial-learners")));
             }
             return new DataDirectory(root, clusterId, nodeId, membership, lockChannel, lock, key);
         } catch (IOException | RuntimeException e) {
@@ -170,17 +169,7 @@ public final class DataDirectory implements Closeable {
         }
     }
 
-    private static String join(Set<NodeId> ids) {
-        return ids.stream().map(NodeId::value).collect(Collectors.joining(","));
-    }
 
-    private static Set<NodeId> split(String s) {
-        Set<NodeId> ids = new TreeSet<>();
-        if (s != null && !s.isBlank()) {
-            Arrays.stream(s.split(",")).map(String::trim).map(NodeId::of).forEach(ids::add);
-        }
-        return ids;
-    }
 
     public Path root() {
         return root;

@@ -1,9 +1,9 @@
 package io.raftkv.storage.snapshot;
 
 import io.raftkv.core.Configuration;
-import io.raftkv.core.NodeId;
 import io.raftkv.storage.ChecksummedProperties;
 import io.raftkv.storage.FileSync;
+import io.raftkv.storage.NodeIdList;
 import io.raftkv.storage.StorageCorruptionException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,15 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +109,8 @@ public final class SnapshotStore {
         v.put("format-version", FORMAT_VERSION);
         v.put("index", Long.toString(meta.index()));
         v.put("term", Long.toString(meta.term()));
-        v.put("voters", join(meta.configuration().voters()));
-        v.put("learners", join(meta.configuration().learners()));
+        v.put("voters", NodeIdList.format(meta.configuration().voters()));
+        v.put("learners", NodeIdList.format(meta.configuration().learners()));
         v.put("data-bytes", Long.toString(meta.dataBytes()));
         v.put("data-crc32c", Long.toHexString(meta.dataCrc()));
         ChecksummedProperties.write(tmp.resolve(META), v);
@@ -155,7 +151,7 @@ public final class SnapshotStore {
         SnapshotMeta meta;
         try {
             meta = new SnapshotMeta(Long.parseLong(v.get("index")), Long.parseLong(v.get("term")),
-                    new Configuration(split(v.get("voters")), split(v.get("learners"))),
+                    new Configuration(NodeIdList.parse(v.get("voters")), NodeIdList.parse(v.get("learners"))),
                     Long.parseLong(v.get("data-bytes")), Long.parseUnsignedLong(v.get("data-crc32c"), 16));
         } catch (RuntimeException e) {
             throw new StorageCorruptionException(metaFile, -1, "invalid snapshot metadata: " + e, advice);
@@ -185,17 +181,7 @@ public final class SnapshotStore {
         return PREFIX + String.format("%020d", index);
     }
 
-    private static String join(Set<NodeId> ids) {
-        return ids.stream().map(NodeId::value).collect(Collectors.joining(","));
-    }
 
-    private static Set<NodeId> split(String s) {
-        Set<NodeId> ids = new TreeSet<>();
-        if (s != null && !s.isBlank()) {
-            Arrays.stream(s.split(",")).map(String::trim).map(NodeId::of).forEach(ids::add);
-        }
-        return ids;
-    }
 
     static void deleteTree(Path p) throws IOException {
         if (Files.isDirectory(p)) {

@@ -1,12 +1,12 @@
 package io.raftkv.kv.server.http;
 
 import io.raftkv.core.NodeId;
-import io.raftkv.core.Role;
 import io.raftkv.core.Status;
 import io.raftkv.kv.server.service.Consistency;
 import io.raftkv.kv.server.service.ErrorCode;
 import io.raftkv.kv.server.service.KvException;
 import io.raftkv.kv.server.service.KvService;
+import io.raftkv.kv.server.service.RoleName;
 import io.raftkv.kv.server.store.KvResult;
 import io.raftkv.kv.server.store.KvStateMachine;
 import java.time.Duration;
@@ -252,20 +252,11 @@ final class HttpApiRouter {
         List<Json.Member> members = new ArrayList<>();
         s.configuration().voters().forEach(v -> members.add(new Json.Member(v.value(), "voter")));
         s.configuration().learners().forEach(l -> members.add(new Json.Member(l.value(), "learner")));
-        return ApiResponse.ok(new Json.Status(s.id().value(), roleName(s.role()), s.term(),
+        return ApiResponse.ok(new Json.Status(s.id().value(), RoleName.of(s.role()), s.term(),
                 s.leader() == null ? null : s.leader().value(), s.commitIndex(), s.appliedIndex(), s.lastIndex(),
                 0, members, faults == null ? null : faults.active()));
     }
 
-    static String roleName(Role role) {
-        return switch (role) {
-            case LEADER -> "leader";
-            case FOLLOWER -> "follower";
-            // Pre-vote is an implementation detail of campaigning; operators only need "campaigning".
-            case CANDIDATE, PRE_CANDIDATE -> "candidate";
-            case LEARNER -> "learner";
-        };
-    }
 
     // ------------------------------------------------------------------------------------------------ helpers
 

@@ -2,7 +2,6 @@ package io.raftkv.kv.server.protocol;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.core.NodeId;
-import io.raftkv.core.Role;
 import io.raftkv.core.Status;
 import io.raftkv.kv.api.ClientProtocol;
 import io.raftkv.kv.api.proto.CasResponse;
@@ -21,6 +20,7 @@ import io.raftkv.kv.server.service.Consistency;
 import io.raftkv.kv.server.service.ErrorCode;
 import io.raftkv.kv.server.service.KvException;
 import io.raftkv.kv.server.service.KvService;
+import io.raftkv.kv.server.service.RoleName;
 import io.raftkv.kv.server.store.ClientSession;
 import io.raftkv.kv.server.store.KvResult;
 import io.raftkv.kv.server.store.KvStateMachine;
@@ -179,7 +179,7 @@ final class RequestDispatcher {
         Status s = service.status();
         StatusResponse.Builder b = StatusResponse.newBuilder()
                 .setId(s.id().value())
-                .setRole(roleName(s.role()))
+                .setRole(RoleName.of(s.role()))
                 .setTerm(s.term())
                 .setLeader(s.leader() == null ? "" : s.leader().value())
                 .setCommitIndex(s.commitIndex())
@@ -193,15 +193,6 @@ final class RequestDispatcher {
         return b.build();
     }
 
-    static String roleName(Role role) {
-        return switch (role) {
-            case LEADER -> "leader";
-            case FOLLOWER -> "follower";
-            // Pre-vote is an implementation detail of campaigning; clients only need "campaigning".
-            case CANDIDATE, PRE_CANDIDATE -> "candidate";
-            case LEARNER -> "learner";
-        };
-    }
 
     // ------------------------------------------------------------------------------------------------ helpers
 
