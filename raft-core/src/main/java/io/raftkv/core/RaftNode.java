@@ -7,11 +7,14 @@ import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.AppendEntriesResponse;
 import io.raftkv.core.message.HeartbeatRequest;
 import io.raftkv.core.message.HeartbeatResponse;
+import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.ProposalForward;
 import io.raftkv.core.message.ProposalForwardResponse;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.core.message.ReadIndexRequest;
 import io.raftkv.core.message.ReadIndexResponse;
+import io.raftkv.core.message.SnapshotChunk;
+import io.raftkv.core.message.SnapshotChunkAck;
 import io.raftkv.core.message.TimeoutNow;
 import io.raftkv.core.message.VoteRequest;
 import io.raftkv.core.message.VoteResponse;
@@ -38,8 +41,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>Implements leader election with randomized timeouts, pre-vote and check-quorum; log replication with
  * per-follower progress, pipelining within a bounded window, batching under a byte limit and fast
- * backtracking; commitment by counting only entries of the current term; ReadIndex with one heartbeat round
- * per batch of reads and forwarding from followers; leadership transfer.
+ * backtracking; commitment by counting only entries of the current term; snapshots sent to followers that need
+ * compacted entries; ReadIndex with one heartbeat round per batch of reads and forwarding from followers;
+ * leadership transfer.
  */
 public final class RaftNode {
 
@@ -47,7 +51,9 @@ public final class RaftNode {
     private final NodeId id;
     private final RandomGenerator random;
     private final RaftLog log;
-    private final Configuration membership;
+    private Configuration membership;
+    /** A snapshot from the leader that the next Ready must hand to the runtime to install, or null. */
+    private SnapshotMeta snapshotToInstall;
 
     private long term;
     private NodeId votedFor;
@@ -258,6 +264,23 @@ public final class RaftNode {
     }
 
     /**
+     * Reports how sending a snapshot to {@code follower} ended (the runtime moves snapshot data, so only it
+     * knows). After a failure the leader probes the follower again from its match index (and sends a new
+     * snapshot if it still needs one); after a success it probes from just after the snapshot. Either way it
+     * waits for the follower's next heartbeat answer first, so a follower that keeps failing is not flooded.
+     * The runtime must report every transfer it was asked for: until then the follower gets only heartbeats.
+     */
+    public void reportSnapshot(NodeId follower, boolean success) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        FollowerProgress pr = progress.get(follower);
+        if (pr != null && pr.state() == ReplicationState.SNAPSHOT) {
+            pr.snapshotEnded(success);
+        }
+    }
+
+    /**
      * Feeds a message from a peer.
      *
      * @throws IllegalArgumentException if the message is not addressed to this node
@@ -267,6 +290,9 @@ public final class RaftNode {
     public void step(RaftMessage m) {
         if (!m.to().equals(id)) {
             throw new IllegalArgumentException("message for " + m.to() + " delivered to " + id + ": " + m);
+        }
+        if (m instanceof SnapshotChunk || m instanceof SnapshotChunkAck) {
+            throw new IllegalArgumentException("snapshot data is the runtime's to handle, not the core's: " + m);
         }
         if (m.from().equals(id)) {
             return;
@@ -281,13 +307,13 @@ public final class RaftNode {
                 // A pre-vote never changes anybody's term.
             } else if (m instanceof VoteResponse r && r.preVote() && r.granted()) {
                 // A granted pre-vote carries the term we would campaign in; we adopt it only by winning.
-            } else if (m instanceof AppendEntriesRequest || m instanceof HeartbeatRequest) {
+            } else if (fromLeader(m)) {
                 becomeFollower(m.term(), m.from());
             } else {
                 becomeFollower(m.term(), null);
             }
         } else if (m.term() < term) {
-            if (m instanceof AppendEntriesRequest || m instanceof HeartbeatRequest) {
+            if (fromLeader(m)) {
                 // A stale leader: tell it our term so that it steps down.
                 send(AppendEntriesResponse.rejected(id, m.from(), term, 0, 0, 0));
             } else if (m instanceof VoteRequest v && v.preVote()) {
@@ -306,6 +332,9 @@ public final class RaftNode {
         } else if (m instanceof HeartbeatRequest h) {
             acceptLeader(h.from());
             handleHeartbeat(h);
+        } else if (m instanceof InstallSnapshotRequest r) {
+            acceptLeader(r.from());
+            handleInstallSnapshot(r);
         } else if (m instanceof AppendEntriesResponse r) {
             if (role == Role.LEADER) {
                 handleAppendResponse(r);
@@ -353,7 +382,7 @@ public final class RaftNode {
         if (outstanding != null) {
             return false;
         }
-        return hardStateChanged() || log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
+        return hardStateChanged() || snapshotToInstall != null || log.hasUnstable() || !messages.isEmpty() || !messagesAfterPersist.isEmpty()
                 || log.hasEntriesToApply() || reads.hasReleasable(log.appliedIndex()) || !abortedReads.isEmpty()
                 || !forwardOutcomes.isEmpty() || !abortedForwards.isEmpty()
                 || (role == Role.LEADER && replicationPending());
@@ -380,7 +409,9 @@ public final class RaftNode {
         }
         List<ReadState> released = reads.hasReleasable(log.appliedIndex())
                 ? reads.release(log.appliedIndex()) : List.of();
-        Ready ready = new Ready(hs, entries, take(messages), take(messagesAfterPersist), toApply, released,
+        SnapshotMeta snapshot = snapshotToInstall;
+        snapshotToInstall = null;
+        Ready ready = new Ready(hs, snapshot, entries, take(messages), take(messagesAfterPersist), toApply, released,
                 abortedReads.isEmpty() ? List.of() : List.copyOf(abortedReads),
                 forwardOutcomes.isEmpty() ? List.of() : List.copyOf(forwardOutcomes),
                 abortedForwards.isEmpty() ? List.of() : List.copyOf(abortedForwards));
@@ -406,6 +437,9 @@ public final class RaftNode {
             throw new IllegalArgumentException("advance must be given the Ready last returned by ready()");
         }
         outstanding = null;
+        if (ready.snapshot() != null) {
+            log.snapshotInstalled(ready.snapshot());
+        }
         // Entries replaced by a step while this Ready was out are not stable, but the ones before them are.
         // Marking that prefix matters: handed out again, durable (maybe acknowledged) entries would be
         // rewritten, and a torn rewrite could lose them.
@@ -466,7 +500,7 @@ public final class RaftNode {
             }
         }
         return new Status(id, role, term, votedFor, leader, log.commitIndex(), log.appliedIndex(),
-                log.lastIndex(), log.persistedIndex(), membership, transferTarget, List.copyOf(followers));
+                log.lastIndex(), log.persistedIndex(), log.snapshot().index(), membership, transferTarget, List.copyOf(followers));
     }
 
     // ------------------------------------------------------------------------------------------------ roles
@@ -678,6 +712,30 @@ public final class RaftNode {
         }
     }
 
+    /**
+     * The runtime has received a snapshot's data whole and verified. Install it unless this log already has
+     * what it covers: the snapshot's entries are committed, so a log that holds its last entry (same index and
+     * term) agrees with it up to there and only needs its commit index moved.
+     */
+    private void handleInstallSnapshot(InstallSnapshotRequest m) {
+        SnapshotMeta snap = m.snapshot();
+        if (snap.index() <= log.commitIndex()) {
+            send(AppendEntriesResponse.accepted(id, m.from(), term, log.commitIndex()));
+            return;
+        }
+        if (log.matchTerm(snap.index(), snap.term())) {
+            log.commitTo(snap.index());
+            send(AppendEntriesResponse.accepted(id, m.from(), term, snap.index()));
+            return;
+        }
+        log.restore(snap);
+        snapshotToInstall = snap;
+        membership = snap.configuration();
+        quorumScratch = new long[Math.max(1, membership.voters().size())];
+        // Sent after the Ready that installs the snapshot is carried out: it promises the snapshot is durable.
+        send(AppendEntriesResponse.accepted(id, m.from(), term, snap.index()));
+    }
+
     private void handleHeartbeat(HeartbeatRequest m) {
         // The leader caps the commit at our known match, so every index up to it is in our log.
         log.commitTo(m.commit());
@@ -751,6 +809,9 @@ public final class RaftNode {
             return;
         }
         boolean advanced = pr.acknowledge(m.matchIndex());
+        if (pr.state() == ReplicationState.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
+            pr.snapshotEnded(true); // installed: continue with the entries after it
+        }
         if (pr.state() == ReplicationState.PROBE) {
             pr.resumeProbe();
             if (m.matchIndex() >= pr.match()) {
@@ -881,9 +942,8 @@ public final class RaftNode {
             long prevIndex = next - 1;
             long prevTerm = log.term(prevIndex);
             if (prevTerm < 0) {
-                throw new RaftInvariantViolation("follower " + pr.id() + " needs entry " + next
-                        + " but the log starts at " + log.firstIndex()
-                        + "; sending snapshots is not supported by this version");
+                sendSnapshot(pr);
+                return;
             }
             List<Entry> entries = hasEntries ? log.entriesFrom(next, config.maxAppendBytes()) : List.of();
             long bytes = 0;
@@ -898,15 +958,32 @@ public final class RaftNode {
         }
     }
 
+    /** The follower needs entries compacted away: send the snapshot they went into instead. */
+    private void sendSnapshot(FollowerProgress pr) {
+        SnapshotMeta snap = log.snapshot();
+        if (snap.index() == 0 || snap.index() < pr.next() - 1) {
+            throw new RaftInvariantViolation("follower " + pr.id() + " needs entry " + pr.next() + " but the log "
+                    + "starts at " + log.firstIndex() + " after snapshot " + snap.index());
+        }
+        pr.becomeSnapshot(snap.index());
+        send(new InstallSnapshotRequest(id, pr.id(), term, snap));
+    }
+
     // ------------------------------------------------------------------------------------------------ plumbing
 
     private void send(RaftMessage m) {
         boolean leaderReplication = role == Role.LEADER && (m instanceof AppendEntriesRequest
+                || m instanceof InstallSnapshotRequest
                 || m instanceof HeartbeatRequest || m instanceof TimeoutNow || m instanceof ReadIndexResponse
                 || m instanceof ProposalForwardResponse);
         // A forward promises nothing about local state either, so it need not wait for a disk write.
         leaderReplication |= m instanceof ProposalForward;
         (leaderReplication ? messages : messagesAfterPersist).add(m);
+    }
+
+    /** Messages only a leader sends, which make their receiver accept the sender as leader of their term. */
+    private static boolean fromLeader(RaftMessage m) {
+        return m instanceof AppendEntriesRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshotRequest;
     }
 
     private boolean hardStateChanged() {

@@ -11,11 +11,22 @@ import io.raftkv.core.ReadIndexResult;
 import io.raftkv.core.ReadState;
 import io.raftkv.core.Ready;
 import io.raftkv.core.Role;
+import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.Status;
 import io.raftkv.core.TransferResult;
+import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
+import io.raftkv.core.message.SnapshotChunk;
+import io.raftkv.core.message.SnapshotChunkAck;
 import io.raftkv.storage.RaftStorage;
+import io.raftkv.storage.snapshot.SnapshotWriter;
+import io.raftkv.storage.snapshot.StoredSnapshot;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +35,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +56,11 @@ import org.slf4j.LoggerFactory;
  *       one fsync for the whole turn (group commit: a burst of proposals costs one fsync and one append per
  *       follower), then sends the acknowledgements that promise that state;</li>
  *   <li>the <b>apply</b> thread applies committed entries in order and completes proposers' futures;</li>
- *   <li>a <b>timer</b> thread enqueues a tick every {@link RaftServerConfig#tick()}.</li>
+ *   <li>a <b>timer</b> thread enqueues a tick every {@link RaftServerConfig#tick()};</li>
+ *   <li>a <b>snapshot</b> thread writes out state captured by the apply thread (when the {@link SnapshotPolicy}
+ *       says so, or on request), then the loop compacts the log; a <b>snapshot receiving</b> thread stages
+ *       snapshot data arriving from a leader; a short-lived thread per follower streams a snapshot to a
+ *       follower that needs compacted entries.</li>
  * </ul>
  *
  * <p>Every call returns a future and never blocks. A storage error or a broken Raft invariant stops the
@@ -75,8 +91,23 @@ public final class RaftServer<R> implements AutoCloseable {
     private final RaftNode node;
     private final NodeId id;
 
+    /** Work for the apply thread, in log order. */
+    private sealed interface ApplyWork permits ApplyEntries, RestoreSnapshot, Wake {
+    }
+
+    private record ApplyEntries(List<Entry> entries) implements ApplyWork {
+    }
+
+    /** Replace the state machine's state with an installed snapshot (received from the leader). */
+    private record RestoreSnapshot(StoredSnapshot snapshot) implements ApplyWork {
+    }
+
+    /** Nothing to apply: look at pending snapshot requests (or wake up to stop). */
+    private record Wake() implements ApplyWork {
+    }
+
     private final BlockingQueue<Runnable> inbox;
-    private final BlockingQueue<List<Entry>> applyQueue;
+    private final BlockingQueue<ApplyWork> applyQueue;
     private final Map<Long, PendingProposal<R>> proposals = new ConcurrentHashMap<>();
     /** Proposals forwarded to the leader, waiting for where it appended them. */
     private final Map<Long, CompletableFuture<R>> forwards = new ConcurrentHashMap<>();
@@ -96,6 +127,24 @@ public final class RaftServer<R> implements AutoCloseable {
     private final Thread loopThread;
     private final Thread applyThread;
     private final ScheduledExecutorService timer;
+
+    // Snapshots. Apply thread: what was applied since the last snapshot; whether one is being written.
+    private long appliedIndex;
+    private long appliedTerm;
+    private long entriesSinceSnapshot;
+    private long bytesSinceSnapshot;
+    private volatile boolean snapshotInProgress;
+    private final java.util.Queue<CompletableFuture<SnapshotMeta>> snapshotRequests =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Highest index the state machine was restored to from a received snapshot (proposals up to it are unknown). */
+    private volatile long restoredThrough;
+    private final ExecutorService snapshotWriter;
+    private final ExecutorService snapshotReceiving;
+    private final SnapshotReceiver receiver;
+    /** Loop thread: a received snapshot stepped into the core this turn, installed if the core's Ready says so. */
+    private SnapshotReceiver.Staged staged;
+    /** Outgoing transfers by follower (created and removed on the loop thread, acknowledged from the transport). */
+    private final Map<NodeId, SnapshotSender> senders = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile Status lastStatus;
@@ -110,12 +159,20 @@ public final class RaftServer<R> implements AutoCloseable {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.stateMachine = Objects.requireNonNull(stateMachine, "state machine");
         this.sender = Objects.requireNonNull(sender, "sender");
+        restoreFromLatestSnapshot(storage, stateMachine);
         this.node = new RaftNode(config.raft(), storage, random);
         this.lastWrittenIndex = storage.lastIndex();
         this.id = node.id();
+        SnapshotMeta snap = storage.snapshot();
+        this.appliedIndex = Math.max(stateMachine.appliedIndex(), snap.index());
+        this.appliedTerm = snap.term();
         this.inbox = new ArrayBlockingQueue<>(config.maxQueued());
         this.applyQueue = new LinkedBlockingQueue<>(config.maxApplyQueue());
         this.lastStatus = node.status();
+        this.snapshotWriter = Executors.newSingleThreadExecutor(r -> daemon(r, "raft-snapshot-" + id));
+        this.snapshotReceiving = Executors.newSingleThreadExecutor(r -> daemon(r, "raft-snapshot-in-" + id));
+        this.receiver = new SnapshotReceiver(id, storage, sender, () -> lastStatus.term(),
+                st -> enqueueFromApply(() -> stepReceivedSnapshot(st)));
         this.loopThread = new Thread(this::loop, "raft-loop-" + id);
         this.applyThread = new Thread(this::applyLoop, "raft-apply-" + id);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -189,6 +246,22 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     /**
+     * Takes a snapshot of the state machine now (in the background: applying goes on) and compacts the log.
+     * Completes with what the snapshot covers once it is durable; if nothing was applied since the latest
+     * snapshot, with that one.
+     */
+    public CompletableFuture<SnapshotMeta> takeSnapshot() {
+        CompletableFuture<SnapshotMeta> f = new CompletableFuture<>();
+        if (!running) {
+            f.completeExceptionally(rejection("snapshot"));
+            return f;
+        }
+        snapshotRequests.add(f);
+        applyQueue.offer(new Wake());
+        return f;
+    }
+
+    /**
      * Fault injection: blocks the loop thread for {@code duration}, so the node neither ticks, nor handles
      * messages, nor writes, as a long GC pause or a stopped process would. Only for tests and demos.
      */
@@ -213,6 +286,20 @@ public final class RaftServer<R> implements AutoCloseable {
             LOG.warn("{}: dropping a message addressed to {}: {}", id, message.to(), message.getClass().getSimpleName());
             return;
         }
+        if (message instanceof SnapshotChunk c) {
+            // Disk writes of up to a chunk each: on their own thread, never the transport's or the loop's.
+            if (running) {
+                snapshotReceiving.execute(() -> receiver.receive(c));
+            }
+            return;
+        }
+        if (message instanceof SnapshotChunkAck a) {
+            SnapshotSender s = senders.get(a.from());
+            if (s != null) {
+                s.acknowledged(a);
+            }
+            return;
+        }
         enqueue(() -> node.step(message));
     }
 
@@ -229,12 +316,20 @@ public final class RaftServer<R> implements AutoCloseable {
         }
         running = false;
         timer.shutdownNow();
+        for (SnapshotSender sender : senders.values()) {
+            sender.cancel();
+        }
         // Wake the threads instead of interrupting them: an interrupt during file I/O closes the FileChannel.
         inbox.offer(() -> { });
-        applyQueue.offer(List.of());
+        applyQueue.offer(new Wake());
+        snapshotReceiving.execute(receiver::discard);
+        snapshotReceiving.shutdown();
+        snapshotWriter.shutdown();
         try {
             loopThread.join(10_000);
             applyThread.join(10_000);
+            snapshotWriter.awaitTermination(60, TimeUnit.SECONDS);
+            snapshotReceiving.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -275,6 +370,11 @@ public final class RaftServer<R> implements AutoCloseable {
                 }
                 batch.clear();
                 handleReadys();
+                if (staged != null) {
+                    // The core did not want it (it already had what the snapshot covers): drop the staged data.
+                    staged.writer().close();
+                    staged = null;
+                }
                 checkTransfers();
                 lastStatus = node.status();
             }
@@ -291,10 +391,17 @@ public final class RaftServer<R> implements AutoCloseable {
             // The leader's appends go out before its own write (Raft dissertation 10.2.1); it counts itself
             // towards commitment only once advance() reports the write durable.
             for (RaftMessage m : rd.messages()) {
-                sender.send(m);
+                if (m instanceof InstallSnapshotRequest r) {
+                    startSnapshotTransfer(r);
+                } else {
+                    sender.send(m);
+                }
             }
             if (rd.hardState() != null) {
                 storage.writeHardState(rd.hardState());
+            }
+            if (rd.snapshot() != null) {
+                installReceivedSnapshot(rd.snapshot());
             }
             if (!rd.entries().isEmpty()) {
                 storage.append(rd.entries());
@@ -306,7 +413,7 @@ public final class RaftServer<R> implements AutoCloseable {
             }
             if (!rd.committedEntries().isEmpty()) {
                 // Waits (back-pressure) while the apply thread lags far behind; gives up only when stopping.
-                while (!applyQueue.offer(rd.committedEntries(), 100, TimeUnit.MILLISECONDS)) {
+                while (!applyQueue.offer(new ApplyEntries(rd.committedEntries()), 100, TimeUnit.MILLISECONDS)) {
                     if (!running) {
                         return;
                     }
@@ -401,6 +508,11 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     private void track(long index, long term, CompletableFuture<R> f) {
+        if (index <= restoredThrough && !recentResults.containsKey(index)) {
+            f.completeExceptionally(new RaftException.LeadershipChanged("the proposal at index " + index
+                    + " was applied as part of a snapshot from the leader; its result is not known here"));
+            return;
+        }
         proposals.put(index, new PendingProposal<>(term, f));
         AppliedResult<R> done = recentResults.get(index);
         if (done != null) {
@@ -461,18 +573,30 @@ public final class RaftServer<R> implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ apply
 
     private void applyLoop() {
-        List<List<Entry>> batches = new ArrayList<>();
+        List<ApplyWork> work = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         try {
             while (running) {
-                batches.add(applyQueue.take());
-                applyQueue.drainTo(batches);
-                List<Entry> entries = new ArrayList<>();
-                for (List<Entry> b : batches) {
-                    entries.addAll(b);
+                work.add(applyQueue.take());
+                applyQueue.drainTo(work);
+                for (ApplyWork w : work) {
+                    if (w instanceof ApplyEntries a) {
+                        entries.addAll(a.entries());
+                    } else if (w instanceof RestoreSnapshot r) {
+                        if (!entries.isEmpty()) {
+                            apply(entries);
+                            entries = new ArrayList<>();
+                        }
+                        restore(r.snapshot());
+                    }
                 }
-                batches.clear();
+                work.clear();
                 if (!entries.isEmpty() && running) {
                     apply(entries);
+                    entries = new ArrayList<>();
+                }
+                if (running) {
+                    maybeSnapshot();
                 }
             }
         } catch (InterruptedException e) {
@@ -504,7 +628,14 @@ public final class RaftServer<R> implements AutoCloseable {
                 settle(p, e.index(), e.term(), result);
             }
         }
-        long last = entries.get(entries.size() - 1).index();
+        Entry lastEntry = entries.get(entries.size() - 1);
+        long last = lastEntry.index();
+        appliedIndex = last;
+        appliedTerm = lastEntry.term();
+        entriesSinceSnapshot += entries.size();
+        for (Entry e : entries) {
+            bytesSinceSnapshot += e.sizeBytes();
+        }
         if (!enqueueFromApply(() -> node.appliedTo(last))) {
             LOG.debug("{}: could not report applied index {} (stopping)", id, last);
         }
@@ -522,6 +653,188 @@ public final class RaftServer<R> implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    /**
+     * At start-up, before the core exists: a state machine behind the latest snapshot (an in-memory one always
+     * is) is restored from it, since the log before the snapshot may be gone.
+     */
+    private static void restoreFromLatestSnapshot(RaftStorage storage, StateMachine<?> stateMachine) {
+        StoredSnapshot snap = storage.latestSnapshot().orElse(null);
+        if (snap == null || stateMachine.appliedIndex() >= snap.index()) {
+            return;
+        }
+        long started = System.nanoTime();
+        try (InputStream in = storage.snapshots().openData(snap)) {
+            stateMachine.restore(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("restoring the state machine from snapshot " + snap.index()
+                    + " failed", e);
+        }
+        LOG.info("restored the state machine from snapshot {}/{} ({} bytes) in {} ms", snap.index(), snap.term(),
+                snap.dataBytes(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Apply thread: captures the state if the policy says so or someone asked, and writes it in the background. */
+    private void maybeSnapshot() {
+        boolean requested = !snapshotRequests.isEmpty();
+        if (snapshotInProgress || !(requested || config.snapshots().due(entriesSinceSnapshot, bytesSinceSnapshot))) {
+            return;
+        }
+        long index = appliedIndex;
+        long term = appliedTerm;
+        StoredSnapshot latest = storage.latestSnapshot().orElse(null);
+        if (index == 0 || (latest != null && index <= latest.index())) {
+            entriesSinceSnapshot = 0;
+            bytesSinceSnapshot = 0;
+            completeSnapshotRequests(latest == null ? null : latest.meta(), null);
+            return;
+        }
+        StateCapture capture = stateMachine.captureSnapshot();
+        snapshotInProgress = true;
+        entriesSinceSnapshot = 0;
+        bytesSinceSnapshot = 0;
+        io.raftkv.core.Configuration membership = lastStatus.configuration();
+        snapshotWriter.execute(() -> writeSnapshot(capture, index, term, membership));
+    }
+
+    /** Snapshot thread: writes and publishes a captured state, then has the loop compact the log. */
+    private void writeSnapshot(StateCapture capture, long index, long term, io.raftkv.core.Configuration membership) {
+        long started = System.nanoTime();
+        try (capture; SnapshotWriter writer = storage.beginSnapshot(index, term, membership)) {
+            OutputStream out = new BufferedOutputStream(writer.data(), 1 << 20);
+            capture.writeTo(out);
+            out.flush();
+            StoredSnapshot stored = writer.publish();
+            LOG.info("{}: snapshot {}/{} written ({} bytes) in {} ms", id, index, term, stored.dataBytes(),
+                    (System.nanoTime() - started) / 1_000_000);
+            enqueueFromApply(() -> compact(stored));
+            completeSnapshotRequests(stored.meta(), null);
+        } catch (IOException | RuntimeException e) {
+            // A newer snapshot installed from the leader meanwhile also ends up here (publishing refuses an
+            // older one); either way the log keeps its entries and the next threshold tries again.
+            LOG.warn("{}: snapshot at {} not taken: {}", id, index, e.toString());
+            completeSnapshotRequests(null, e);
+        } finally {
+            snapshotInProgress = false;
+        }
+    }
+
+    private void completeSnapshotRequests(SnapshotMeta meta, Throwable error) {
+        CompletableFuture<SnapshotMeta> f;
+        while ((f = snapshotRequests.poll()) != null) {
+            if (error != null) {
+                f.completeExceptionally(error);
+            } else if (meta == null) {
+                f.completeExceptionally(new IllegalStateException("nothing has been applied yet: no snapshot to take"));
+            } else {
+                f.complete(meta);
+            }
+        }
+    }
+
+    /** Loop thread: the log before a published snapshot (minus the margin) goes. */
+    private void compact(StoredSnapshot stored) {
+        StoredSnapshot latest = storage.latestSnapshot().orElse(null);
+        if (latest != null && latest.index() > stored.index()) {
+            return; // a snapshot from the leader replaced the log meanwhile
+        }
+        try {
+            storage.compactTo(stored, config.snapshots().keepEntries());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("compacting the log to " + stored.index() + " failed", e);
+        }
+    }
+
+    /** Loop thread: the core asks for a snapshot to go to a follower. */
+    private void startSnapshotTransfer(InstallSnapshotRequest r) {
+        NodeId peer = r.to();
+        if (senders.containsKey(peer)) {
+            return; // one transfer per follower; the running one reports its outcome to the core
+        }
+        StoredSnapshot snap = storage.latestSnapshot().orElse(null);
+        FileChannel data;
+        try {
+            if (snap == null) {
+                throw new IOException("no snapshot is published");
+            }
+            data = FileChannel.open(storage.snapshots().dataFile(snap), StandardOpenOption.READ);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot send a snapshot to {}: {}", id, peer, e.toString());
+            node.reportSnapshot(peer, false);
+            return;
+        }
+        long term = r.term();
+        SnapshotSender s = new SnapshotSender(id, peer, term, snap, data, config.snapshots(), sender,
+                () -> running && lastStatus.term() == term && lastStatus.role() == Role.LEADER,
+                (p, ok, detail) -> enqueueFromApply(() -> {
+                    senders.remove(p);
+                    node.reportSnapshot(p, ok);
+                }));
+        senders.put(peer, s);
+        Thread t = new Thread(s, "raft-snapshot-to-" + peer + "-" + id);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Loop thread: verified snapshot data from the leader arrived; the core decides whether to install it. */
+    private void stepReceivedSnapshot(SnapshotReceiver.Staged st) {
+        if (staged != null) {
+            try {
+                staged.writer().close();
+            } catch (IOException e) {
+                LOG.warn("{}: dropping a staged snapshot failed: {}", id, e.toString());
+            }
+        }
+        staged = st;
+        node.step(new InstallSnapshotRequest(st.leader(), id, st.term(), st.meta()));
+    }
+
+    /** Loop thread, from a Ready: publish the staged snapshot, reset the log to it, restore after what is queued. */
+    private void installReceivedSnapshot(SnapshotMeta meta) throws IOException, InterruptedException {
+        if (staged == null || !staged.meta().equals(meta)) {
+            throw new IllegalStateException("the core installs snapshot " + meta + " but the data staged is "
+                    + (staged == null ? "none" : staged.meta()));
+        }
+        SnapshotReceiver.Staged st = staged;
+        staged = null;
+        StoredSnapshot stored = st.writer().publish();
+        storage.installSnapshot(stored);
+        lastWrittenIndex = meta.index();
+        LOG.info("{}: installed snapshot {}/{} from {} ({} bytes)", id, meta.index(), meta.term(), st.leader(),
+                stored.dataBytes());
+        while (!applyQueue.offer(new RestoreSnapshot(stored), 100, TimeUnit.MILLISECONDS)) {
+            if (!running) {
+                return;
+            }
+        }
+    }
+
+    /** Apply thread: replaces the state with an installed snapshot's. */
+    private void restore(StoredSnapshot snap) throws IOException {
+        long started = System.nanoTime();
+        try (InputStream in = storage.snapshots().openData(snap)) {
+            stateMachine.restore(in);
+        }
+        restoredThrough = snap.index();
+        appliedIndex = snap.index();
+        appliedTerm = snap.term();
+        entriesSinceSnapshot = 0;
+        bytesSinceSnapshot = 0;
+        recentResults.clear();
+        // Proposals this node forwarded whose entries the snapshot covers: applied or not, no result here.
+        for (Map.Entry<Long, PendingProposal<R>> e : proposals.entrySet()) {
+            if (e.getKey() <= snap.index() && proposals.remove(e.getKey(), e.getValue())) {
+                e.getValue().future().completeExceptionally(new RaftException.LeadershipChanged("the proposal at "
+                        + "index " + e.getKey() + " was covered by a snapshot from the leader; its outcome is unknown"));
+            }
+        }
+        LOG.info("{}: restored the state machine from snapshot {}/{} in {} ms", id, snap.index(), snap.term(),
+                (System.nanoTime() - started) / 1_000_000);
+        long index = snap.index();
+        enqueueFromApply(() -> node.appliedTo(index));
     }
 
     // ------------------------------------------------------------------------------------------------ failure
@@ -553,6 +866,12 @@ public final class RaftServer<R> implements AutoCloseable {
             t.future().completeExceptionally(e);
         }
         transfers.clear();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /** True if this node is currently the leader (as of the last loop turn). */

@@ -17,11 +17,14 @@ import java.util.Objects;
  * @param maxQueued     most inputs (messages, proposals, reads) waiting for the loop; beyond it messages are
  *                      dropped and requests refused as overloaded
  * @param maxApplyQueue most committed batches waiting for the apply thread before the loop stops handing out more
+ * @param snapshots     when to snapshot and compact, and how snapshots are sent
  */
-public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, int maxApplyQueue) {
+public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, int maxApplyQueue,
+                               SnapshotPolicy snapshots) {
 
     public RaftServerConfig {
         Objects.requireNonNull(raft, "raft");
+        Objects.requireNonNull(snapshots, "snapshots");
         if (tick.isNegative() || tick.isZero()) {
             throw new IllegalArgumentException("tick must be positive, got " + tick);
         }
@@ -32,11 +35,16 @@ public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, in
 
     /** Defaults around the given core settings. */
     public static RaftServerConfig of(RaftConfig raft) {
-        return new RaftServerConfig(raft, Duration.ofMillis(100), 100_000, 1024);
+        return new RaftServerConfig(raft, Duration.ofMillis(100), 100_000, 1024, SnapshotPolicy.defaults());
     }
 
     /** The same settings with another tick length (tests use short ticks). */
     public RaftServerConfig withTick(Duration t) {
-        return new RaftServerConfig(raft, t, maxQueued, maxApplyQueue);
+        return new RaftServerConfig(raft, t, maxQueued, maxApplyQueue, snapshots);
+    }
+
+    /** The same settings with another snapshot policy. */
+    public RaftServerConfig withSnapshots(SnapshotPolicy policy) {
+        return new RaftServerConfig(raft, tick, maxQueued, maxApplyQueue, policy);
     }
 }

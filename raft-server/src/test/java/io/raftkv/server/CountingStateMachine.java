@@ -16,6 +16,7 @@ final class CountingStateMachine implements StateMachine<String> {
     final Map<String, String> values = new ConcurrentHashMap<>();
     final Map<String, Integer> applications = new ConcurrentHashMap<>();
     final AtomicLong lastIndex = new AtomicLong();
+    final AtomicLong restores = new AtomicLong();
 
     @Override
     public List<String> apply(List<Command> commands) {
@@ -31,13 +32,34 @@ final class CountingStateMachine implements StateMachine<String> {
         return results;
     }
 
+    /** A copy of the values, written as {@code key=value} lines. */
     @Override
-    public void writeSnapshot(OutputStream out) throws IOException {
-        throw new UnsupportedOperationException("not used by these tests");
+    public StateCapture captureSnapshot() {
+        Map<String, String> copy = new java.util.TreeMap<>(values);
+        return new StateCapture() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                StringBuilder sb = new StringBuilder();
+                copy.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override
     public void restore(InputStream in) throws IOException {
-        throw new UnsupportedOperationException("not used by these tests");
+        values.clear();
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty()) {
+                int eq = line.indexOf('=');
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        restores.incrementAndGet();
     }
 }

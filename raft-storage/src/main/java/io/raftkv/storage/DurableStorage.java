@@ -4,9 +4,10 @@ import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
 import io.raftkv.core.NodeId;
+import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.log.LogStorage;
 import io.raftkv.storage.log.SegmentedLog;
-import io.raftkv.storage.snapshot.SnapshotMeta;
+import io.raftkv.storage.snapshot.StoredSnapshot;
 import io.raftkv.storage.snapshot.SnapshotStore;
 import io.raftkv.storage.snapshot.SnapshotWriter;
 import java.io.IOException;
@@ -44,16 +45,22 @@ public final class DurableStorage implements RaftStorage {
     private final SegmentedLog log;
     private final SnapshotStore snapshots;
     private HardState hardState;
-    private SnapshotMeta snapshot;
+    private StoredSnapshot snapshot;
+    /**
+     * The first entry of the margin kept before the snapshot by compaction (never moves back; just after the
+     * snapshot after a restart or an installed snapshot).
+     */
+    private long marginStart;
 
     private DurableStorage(DataDirectory directory, HardStateFile hardStateFile, SegmentedLog log,
-                           SnapshotStore snapshots, HardState hardState, SnapshotMeta snapshot) {
+                           SnapshotStore snapshots, HardState hardState, StoredSnapshot snapshot) {
         this.directory = directory;
         this.hardStateFile = hardStateFile;
         this.log = log;
         this.snapshots = snapshots;
         this.hardState = hardState;
         this.snapshot = snapshot;
+        this.marginStart = snapshot == null ? 1 : snapshot.index() + 1;
     }
 
     /**
@@ -70,7 +77,7 @@ public final class DurableStorage implements RaftStorage {
             HardStateFile hsf = new HardStateFile(root);
             HardState hs = hsf.read();
             SnapshotStore snapshots = new SnapshotStore(dir.snapshotDirectory());
-            SnapshotMeta snap = snapshots.latest().orElse(null);
+            StoredSnapshot snap = snapshots.latest().orElse(null);
             long snapIndex = snap == null ? 0 : snap.index();
             log = SegmentedLog.open(dir.logDirectory(), options.log(), snapIndex + 1);
             if (snap != null) {
@@ -124,8 +131,18 @@ public final class DurableStorage implements RaftStorage {
     }
 
     @Override
+    public SnapshotMeta snapshot() {
+        return snapshot == null ? SnapshotMeta.none(directory.initialMembership()) : snapshot.meta();
+    }
+
+    @Override
     public long firstIndex() {
-        return snapshot == null ? log.firstIndex() : snapshot.index() + 1;
+        if (snapshot == null) {
+            return log.firstIndex();
+        }
+        // A margin kept after compaction is served so that slightly lagging followers catch up from the log: the
+        // first held entry only anchors the consistency check of the next (its predecessor's term is unknown).
+        return Math.min(snapshot.index() + 1, Math.max(marginStart, log.firstIndex() + 1));
     }
 
     @Override
@@ -141,7 +158,7 @@ public final class DurableStorage implements RaftStorage {
         if (index == 0 && snapshot == null) {
             return 0;
         }
-        if (index < firstIndex() || index > lastIndex()) {
+        if (index < firstIndex() - 1 || index > lastIndex()) {
             throw new IndexOutOfBoundsException("index " + index + " is not held; the log holds " + firstIndex()
                     + ".." + lastIndex());
         }
@@ -184,7 +201,7 @@ public final class DurableStorage implements RaftStorage {
         log.sync();
     }
 
-    /** Starts writing a snapshot of the state machine at {@code index}. */
+    @Override
     public SnapshotWriter beginSnapshot(long index, long term, Configuration configuration) throws IOException {
         return snapshots.begin(index, term, configuration);
     }
@@ -194,30 +211,35 @@ public final class DurableStorage implements RaftStorage {
      * log segments that end at or before {@code meta.index() - keepEntries}. The margin lets slightly lagging
      * followers still catch up from the log.
      */
-    public void compactTo(SnapshotMeta meta, long keepEntries) throws IOException {
+    @Override
+    public void compactTo(StoredSnapshot meta, long keepEntries) throws IOException {
         snapshot = meta;
-        log.removePrefix(meta.index() - Math.max(0, keepEntries));
+        long keep = Math.max(0, keepEntries);
+        marginStart = Math.max(marginStart, meta.index() + 1 - keep);
+        log.removePrefix(meta.index() - keep);
     }
 
     /**
      * Records that {@code meta} (a snapshot received from the leader) is published: a log that holds the
      * snapshot's last entry keeps what follows it; any other log is discarded.
      */
-    public void installSnapshot(SnapshotMeta meta) throws IOException {
+    @Override
+    public void installSnapshot(StoredSnapshot meta) throws IOException {
         snapshot = meta;
-        if (log.term(meta.index()) == meta.term()) {
+        marginStart = meta.index() + 1;
+        if (log.firstIndex() <= meta.index() && meta.index() <= log.lastIndex() && log.term(meta.index()) == meta.term()) {
             log.removePrefix(meta.index());
         } else {
             log.reset(meta.index() + 1);
         }
     }
 
-    /** The latest snapshot, if any. */
-    public Optional<SnapshotMeta> snapshot() {
+    @Override
+    public Optional<StoredSnapshot> latestSnapshot() {
         return Optional.ofNullable(snapshot);
     }
 
-    /** The snapshot store (for reading snapshot data). */
+    @Override
     public SnapshotStore snapshots() {
         return snapshots;
     }

@@ -1,11 +1,16 @@
 package io.raftkv.storage;
 
+import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
 import io.raftkv.core.log.LogStorage;
+import io.raftkv.storage.snapshot.SnapshotStore;
+import io.raftkv.storage.snapshot.SnapshotWriter;
+import io.raftkv.storage.snapshot.StoredSnapshot;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Durable state a runtime can both read (as the core's {@link LogStorage}) and write as Readys instruct.
@@ -21,4 +26,25 @@ public interface RaftStorage extends LogStorage, Closeable {
 
     /** Makes every append since the previous sync durable. */
     void sync() throws IOException;
+
+    /** The latest published snapshot, if any. */
+    Optional<StoredSnapshot> latestSnapshot();
+
+    /** Starts writing a snapshot of the state machine at {@code index} (published by the writer). */
+    SnapshotWriter beginSnapshot(long index, long term, Configuration configuration) throws IOException;
+
+    /**
+     * Records that {@code snapshot} (of this node's own applied state) is published, and removes log entries
+     * up to {@code keepEntries} before its index (whole segments only).
+     */
+    void compactTo(StoredSnapshot snapshot, long keepEntries) throws IOException;
+
+    /**
+     * Records that {@code snapshot} (received from the leader, already published) replaces the log: a log that
+     * holds the snapshot's last entry keeps what follows it; any other log is discarded.
+     */
+    void installSnapshot(StoredSnapshot snapshot) throws IOException;
+
+    /** The published snapshots (for reading their data and receiving new ones). */
+    SnapshotStore snapshots();
 }

@@ -8,7 +8,7 @@ import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
 import io.raftkv.core.NodeId;
 import io.raftkv.storage.log.SegmentedLog;
-import io.raftkv.storage.snapshot.SnapshotMeta;
+import io.raftkv.storage.snapshot.StoredSnapshot;
 import io.raftkv.storage.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -145,10 +145,12 @@ class DurableStoragePropertyTest {
                 long term = model.termAt(index);
                 Configuration config = index % 2 == 0 ? BOOTSTRAP : WITH_LEARNER;
                 byte[] data = data(index, t.dataBytes());
-                SnapshotMeta meta = publish(storage, index, term, config, data);
+                StoredSnapshot meta = publish(storage, index, term, config, data);
                 storage.compactTo(meta, t.keep());
                 model.snapshot(index, term, config, data);
-                model.entries.headMap(index, true).clear();
+                // The margin stays servable (as far as whole segments allow; check() reads where it starts).
+                model.marginStart = Math.max(model.marginStart, index + 1 - t.keep());
+                model.entries.headMap(model.marginStart - 1, true).clear();
             }
         } else if (action instanceof InstallSnapshot s) {
             long index = snap + 1 + Math.floorMod(s.at(), last - snap + 3);
@@ -161,8 +163,9 @@ class DurableStoragePropertyTest {
             }
             Configuration config = index % 2 == 0 ? WITH_LEARNER : BOOTSTRAP;
             byte[] data = data(index, s.dataBytes());
-            SnapshotMeta meta = publish(storage, index, term, config, data);
+            StoredSnapshot meta = publish(storage, index, term, config, data);
             storage.installSnapshot(meta);
+            model.marginStart = index + 1;
             if (held && s.sameTerm()) {
                 model.entries.headMap(index, true).clear();
             } else {
@@ -180,12 +183,14 @@ class DurableStoragePropertyTest {
                 storage.sync();
             }
             storage.close();
+            model.marginStart = model.snapIndex + 1; // a reopened storage serves from just after its snapshot
+            model.entries.headMap(model.snapIndex, true).clear();
             return open(root);
         }
         return storage;
     }
 
-    private static SnapshotMeta publish(DurableStorage storage, long index, long term, Configuration config,
+    private static StoredSnapshot publish(DurableStorage storage, long index, long term, Configuration config,
                                         byte[] data) throws IOException {
         try (SnapshotWriter writer = storage.beginSnapshot(index, term, config)) {
             try (OutputStream out = writer.data()) {
@@ -203,16 +208,17 @@ class DurableStoragePropertyTest {
 
     private static void check(DurableStorage storage, Model model, String ctx) throws IOException {
         long snap = model.snapIndex;
-        long first = snap + 1;
+        long first = storage.firstIndex();
         long last = model.last();
-        assertThat(storage.firstIndex()).as(ctx + ": firstIndex").isEqualTo(first);
+        // Compaction keeps a margin of entries before the snapshot, as far as whole segments allow.
+        assertThat(first).as(ctx + ": firstIndex").isBetween(model.marginStart, snap + 1);
         assertThat(storage.lastIndex()).as(ctx + ": lastIndex").isEqualTo(last);
         assertThat(storage.term(snap)).as(ctx + ": term at the snapshot index " + snap).isEqualTo(model.snapTerm);
         for (long i = first; i <= last; i++) {
             assertThat(storage.term(i)).as(ctx + ": term(" + i + ")").isEqualTo(model.termAt(i));
         }
-        if (snap >= 1) {
-            assertThatThrownBy(() -> storage.term(snap - 1)).as(ctx + ": term before the snapshot")
+        if (first >= 2) {
+            assertThatThrownBy(() -> storage.term(first - 2)).as(ctx + ": term before the log")
                     .isInstanceOf(IndexOutOfBoundsException.class);
         }
         assertThatThrownBy(() -> storage.term(last + 1)).as(ctx + ": term after the log")
@@ -225,11 +231,11 @@ class DurableStoragePropertyTest {
             assertThat(storage.entries(i, to, maxBytes)).as(ctx + ": entries(" + i + ".." + to + ", " + maxBytes
                     + "B)").isEqualTo(model.limited(i, to, maxBytes));
         }
-        assertThatThrownBy(() -> storage.entries(snap, last, Long.MAX_VALUE)).as(ctx + ": entries at the snapshot")
+        assertThatThrownBy(() -> storage.entries(first - 1, last, Long.MAX_VALUE)).as(ctx + ": entries before the log")
                 .isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> storage.entries(last + 1, last + 3, Long.MAX_VALUE)).as(ctx + ": entries after")
                 .isInstanceOf(IndexOutOfBoundsException.class);
-        Optional<SnapshotMeta> meta = storage.snapshot();
+        Optional<StoredSnapshot> meta = storage.latestSnapshot();
         if (model.snapData == null) {
             assertThat(meta).as(ctx + ": snapshot").isEmpty();
             assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(BOOTSTRAP);
@@ -252,9 +258,11 @@ class DurableStoragePropertyTest {
         byte[] snapData;
         HardState hardState = HardState.INITIAL;
         final TreeMap<Long, Entry> entries = new TreeMap<>();
+        /** The first entry of the margin kept before the snapshot by compaction. */
+        long marginStart = 1;
 
         long last() {
-            return entries.isEmpty() ? snapIndex : entries.lastKey();
+            return entries.isEmpty() ? snapIndex : Math.max(snapIndex, entries.lastKey());
         }
 
         long termAt(long index) {

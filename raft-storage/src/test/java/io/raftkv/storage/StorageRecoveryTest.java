@@ -12,7 +12,7 @@ import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
 import io.raftkv.core.NodeId;
 import io.raftkv.storage.log.SegmentedLog;
-import io.raftkv.storage.snapshot.SnapshotMeta;
+import io.raftkv.storage.snapshot.StoredSnapshot;
 import io.raftkv.storage.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -382,7 +382,7 @@ class StorageRecoveryTest {
         Files.writeString(unfinished.resolve("data"), "half a snapshot");
 
         try (DurableStorage storage = open()) {
-            assertThat(storage.snapshot().map(SnapshotMeta::index)).contains(30L);
+            assertThat(storage.latestSnapshot().map(StoredSnapshot::index)).contains(30L);
             assertThat(storage.entries(31, 40, Long.MAX_VALUE)).isEqualTo(entries(31, 40));
         }
         assertThat(unfinished).doesNotExist();
@@ -435,7 +435,7 @@ class StorageRecoveryTest {
         Path crashAt = segments.get(segments.size() / 2);
         byte[] crashAtBytes = Files.readAllBytes(crashAt);
         try (DurableStorage storage = open()) {
-            SnapshotMeta meta = publish(storage, 3, 99);
+            StoredSnapshot meta = publish(storage, 3, 99);
             // The crash: deleting this segment fails (a non-empty directory now has its name), so the install
             // stops part way with exactly the files that were not deleted yet.
             Files.delete(crashAt);
@@ -633,12 +633,12 @@ class StorageRecoveryTest {
 
     private void takeSnapshot(long index) throws IOException {
         try (DurableStorage storage = open()) {
-            SnapshotMeta meta = publish(storage, index, storage.term(index));
+            StoredSnapshot meta = publish(storage, index, storage.term(index));
             storage.compactTo(meta, 0);
         }
     }
 
-    private static SnapshotMeta publish(DurableStorage storage, long index, long term) throws IOException {
+    private static StoredSnapshot publish(DurableStorage storage, long index, long term) throws IOException {
         try (SnapshotWriter writer = storage.beginSnapshot(index, term, MEMBERS)) {
             try (OutputStream out = writer.data()) {
                 byte[] data = new byte[300];

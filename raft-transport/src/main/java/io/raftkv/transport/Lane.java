@@ -10,7 +10,10 @@ import io.raftkv.core.message.RaftMessage;
 public enum Lane {
     /** Votes, heartbeats and their responses, TimeoutNow, read-index traffic, append responses. */
     CONTROL,
-    /** AppendEntries requests: potentially large, bounded per peer and dropped first under backpressure. */
+    /**
+     * AppendEntries requests, forwarded proposals and snapshot data: potentially large, bounded per peer and
+     * dropped first under backpressure.
+     */
     BULK;
 
     /**
@@ -20,7 +23,8 @@ public enum Lane {
      */
     public static Lane of(RaftMessage message) {
         // Forwarded proposals carry client commands (up to a value limit each): bulk, droppable like appends.
+        // Snapshot data is the largest traffic of all; it must never hold up a heartbeat.
         return message instanceof AppendEntriesRequest || message instanceof io.raftkv.core.message.ProposalForward
-                ? BULK : CONTROL;
+                || message instanceof io.raftkv.core.message.SnapshotChunk ? BULK : CONTROL;
     }
 }

@@ -3,18 +3,23 @@ package io.raftkv.transport;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
+import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.EntryType;
 import io.raftkv.core.NodeId;
+import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.AppendEntriesResponse;
 import io.raftkv.core.message.HeartbeatRequest;
 import io.raftkv.core.message.HeartbeatResponse;
+import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.core.message.ReadIndexRequest;
 import io.raftkv.core.message.ReadIndexResponse;
 import io.raftkv.core.message.ProposalForward;
 import io.raftkv.core.message.ProposalForwardResponse;
+import io.raftkv.core.message.SnapshotChunk;
+import io.raftkv.core.message.SnapshotChunkAck;
 import io.raftkv.transport.proto.ProposalForwardMsg;
 import io.raftkv.transport.proto.ProposalForwardResponseMsg;
 import io.raftkv.core.message.TimeoutNow;
@@ -28,6 +33,10 @@ import io.raftkv.transport.proto.Envelope;
 import io.raftkv.transport.proto.HeartbeatRequestMsg;
 import io.raftkv.transport.proto.HeartbeatResponseMsg;
 import io.raftkv.transport.proto.Hello;
+import io.raftkv.transport.proto.InstallSnapshotRequestMsg;
+import io.raftkv.transport.proto.SnapshotChunkAckMsg;
+import io.raftkv.transport.proto.SnapshotChunkMsg;
+import io.raftkv.transport.proto.SnapshotMetaMsg;
 import io.raftkv.transport.proto.ReadIndexRequestMsg;
 import io.raftkv.transport.proto.ReadIndexResponseMsg;
 import io.raftkv.transport.proto.TimeoutNowMsg;
@@ -154,6 +163,24 @@ public final class RaftMessageCodec {
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()).setForwardId(m.forwardId())
                     .setRefusal(m.refusal()).setFirstIndex(m.firstIndex()).setLastIndex(m.lastIndex())
                     .setProposalTerm(m.proposalTerm()));
+        } else if (message instanceof InstallSnapshotRequest m) {
+            env.setInstallSnapshotRequest(InstallSnapshotRequestMsg.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setSnapshot(snapshotMeta(m.snapshot())));
+        } else if (message instanceof SnapshotChunk m) {
+            env.setSnapshotChunk(SnapshotChunkMsg.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setSnapshot(snapshotMeta(m.snapshot())).setTotalBytes(m.totalBytes())
+                    .setTotalCrc((int) m.totalCrc()).setOffset(m.offset())
+                    .setData(UnsafeByteOperations.unsafeWrap(m.data())).setCrc((int) m.crc()));
+        } else if (message instanceof SnapshotChunkAck m) {
+            SnapshotChunkAckMsg.Builder b = SnapshotChunkAckMsg.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setSnapshotIndex(m.snapshotIndex()).setNextOffset(m.nextOffset());
+            if (m.refusal() != null) {
+                b.setRefusal(m.refusal());
+            }
+            env.setSnapshotChunkAck(b);
         } else {
             // Unreachable while RaftMessage is sealed; a new permitted type must be added here and to raft.proto.
             throw new IllegalArgumentException("no wire encoding for " + message.getClass().getName());
@@ -310,6 +337,36 @@ public final class RaftMessageCodec {
                 return new ProposalForwardResponse(h.from, h.to, h.term, m.getForwardId(), m.getRefusal(), first, last,
                         atMostTerm(nonNegative(m.getProposalTerm(), "proposalTerm"), "proposalTerm", h));
             }
+            case INSTALL_SNAPSHOT_REQUEST: {
+                InstallSnapshotRequestMsg m = env.getInstallSnapshotRequest();
+                Header h = header(m.getFrom(), m.getTo(), m.getTerm(), peer);
+                return new InstallSnapshotRequest(h.from, h.to, h.term, snapshotMeta(m.getSnapshot(), h));
+            }
+            case SNAPSHOT_CHUNK: {
+                SnapshotChunkMsg m = env.getSnapshotChunk();
+                Header h = header(m.getFrom(), m.getTo(), m.getTerm(), peer);
+                long total = nonNegative(m.getTotalBytes(), "totalBytes");
+                long offset = nonNegative(m.getOffset(), "offset");
+                int length = m.getData().size();
+                if (offset > total || length > total - offset) {
+                    throw new MalformedMessageException("snapshot chunk " + offset + "+" + length
+                            + " lies outside the snapshot's " + total + " bytes");
+                }
+                return new SnapshotChunk(h.from, h.to, h.term, snapshotMeta(m.getSnapshot(), h), total,
+                        Integer.toUnsignedLong(m.getTotalCrc()), offset, m.getData().toByteArray(),
+                        Integer.toUnsignedLong(m.getCrc()));
+            }
+            case SNAPSHOT_CHUNK_ACK: {
+                SnapshotChunkAckMsg m = env.getSnapshotChunkAck();
+                Header h = header(m.getFrom(), m.getTo(), m.getTerm(), peer);
+                String refusal = m.getRefusal();
+                if (refusal.length() > 1024) {
+                    throw new MalformedMessageException("snapshot refusal reason of " + refusal.length()
+                            + " characters (limit 1024)");
+                }
+                return new SnapshotChunkAck(h.from, h.to, h.term, nonNegative(m.getSnapshotIndex(), "snapshotIndex"),
+                        nonNegative(m.getNextOffset(), "nextOffset"), refusal.isEmpty() ? null : refusal);
+            }
             case HELLO:
                 throw new MalformedMessageException("unexpected Hello after the handshake");
             case BODY_NOT_SET:
@@ -317,6 +374,39 @@ public final class RaftMessageCodec {
                 // Also what a message type added by a newer protocol version looks like to this one.
                 throw new MalformedMessageException("envelope carries no message this node understands");
         }
+    }
+
+    private static SnapshotMetaMsg snapshotMeta(SnapshotMeta meta) {
+        SnapshotMetaMsg.Builder b = SnapshotMetaMsg.newBuilder().setIndex(meta.index()).setTerm(meta.term());
+        for (NodeId v : meta.configuration().voters()) {
+            b.addVoters(v.value());
+        }
+        for (NodeId l : meta.configuration().learners()) {
+            b.addLearners(l.value());
+        }
+        return b.build();
+    }
+
+    private SnapshotMeta snapshotMeta(SnapshotMetaMsg m, Header h) throws MalformedMessageException {
+        long index = nonNegative(m.getIndex(), "snapshot index");
+        long term = atMostTerm(nonNegative(m.getTerm(), "snapshot term"), "snapshot term", h);
+        if (index == 0 || m.getVotersCount() == 0) {
+            throw new MalformedMessageException("a snapshot needs an index and at least one voter");
+        }
+        try {
+            return new SnapshotMeta(index, term, new Configuration(nodeIds(m.getVotersList()),
+                    nodeIds(m.getLearnersList())));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedMessageException("invalid snapshot membership: " + e.getMessage());
+        }
+    }
+
+    private static java.util.Set<NodeId> nodeIds(List<String> ids) {
+        java.util.Set<NodeId> set = new java.util.TreeSet<>();
+        for (String id : ids) {
+            set.add(NodeId.of(id));
+        }
+        return set;
     }
 
     private RaftMessage decodeAppend(AppendEntriesRequestMsg m, NodeId peer) throws MalformedMessageException {

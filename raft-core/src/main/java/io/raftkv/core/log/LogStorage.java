@@ -3,6 +3,7 @@ package io.raftkv.core.log;
 import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
+import io.raftkv.core.SnapshotMeta;
 import java.util.List;
 
 /**
@@ -21,6 +22,13 @@ public interface LogStorage {
 
     /** The membership the node starts with. */
     Configuration configuration();
+
+    /**
+     * The snapshot the log starts after: {@code snapshot().index() == firstIndex() - 1}, with the term of that
+     * index and the membership there ({@link SnapshotMeta#none} if nothing was ever compacted). A leader sends
+     * it to followers that need entries before {@link #firstIndex()}.
+     */
+    SnapshotMeta snapshot();
 
     /** The first index held in the log (1 if nothing was ever compacted). */
     long firstIndex();

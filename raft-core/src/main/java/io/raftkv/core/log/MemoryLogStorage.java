@@ -3,6 +3,7 @@ package io.raftkv.core.log;
 import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
+import io.raftkv.core.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,11 +19,14 @@ public final class MemoryLogStorage implements LogStorage {
     /** Index and term of the entry just before {@code entries.get(0)} (a snapshot's last entry, or 0/0). */
     private long offsetIndex;
     private long offsetTerm;
+    /** The latest snapshot: at or after {@code offsetIndex} (entries before it may be kept as a margin). */
+    private SnapshotMeta snapshot;
     private final ArrayList<Entry> entries = new ArrayList<>();
 
     /** An empty log for a node that starts with the given membership. */
     public MemoryLogStorage(Configuration configuration) {
         this.configuration = Objects.requireNonNull(configuration, "configuration");
+        this.snapshot = SnapshotMeta.none(configuration);
     }
 
     @Override
@@ -33,6 +37,11 @@ public final class MemoryLogStorage implements LogStorage {
     @Override
     public Configuration configuration() {
         return configuration;
+    }
+
+    @Override
+    public SnapshotMeta snapshot() {
+        return snapshot;
     }
 
     @Override
@@ -119,18 +128,63 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     /**
-     * Discards entries up to and including {@code index}, which must be held; its term is remembered as the
-     * new offset so that consistency checks just after it still work.
+     * Treats the state at {@code index} (which must be held) as snapshotted and discards the entries up to it;
+     * its term is remembered so that consistency checks just after it still work.
      */
     public void compact(long index) {
         if (index <= offsetIndex) {
             return;
         }
         checkHeld(index);
+        if (index > snapshot.index()) {
+            snapshot = new SnapshotMeta(index, term(index), configuration);
+        }
+        discardThrough(index);
+    }
+
+    /**
+     * Records {@code snapshot} (of this node's applied state; its index must be held) and discards the entries
+     * up to {@code keepEntries} before its index, a margin from which slightly lagging followers still catch up.
+     */
+    public void compact(SnapshotMeta snapshot, long keepEntries) {
+        if (snapshot.index() <= this.snapshot.index()) {
+            return;
+        }
+        checkHeld(snapshot.index());
+        this.snapshot = snapshot;
+        discardThrough(Math.max(offsetIndex, snapshot.index() - Math.max(0, keepEntries)));
+    }
+
+    private void discardThrough(long index) {
+        if (index <= offsetIndex) {
+            return;
+        }
         long term = term(index);
         entries.subList(0, (int) (index - offsetIndex)).clear();
         offsetIndex = index;
         offsetTerm = term;
+    }
+
+    /**
+     * Installs a snapshot received from the leader: a log that holds the snapshot's last entry keeps what
+     * follows it; any other log is discarded. The snapshot's membership becomes the node's.
+     */
+    public void applySnapshot(SnapshotMeta snapshot) {
+        if (snapshot.index() <= this.snapshot.index()) {
+            throw new IllegalArgumentException("snapshot at " + snapshot.index() + " is not newer than the "
+                    + "snapshot at " + this.snapshot.index());
+        }
+        boolean holds = snapshot.index() > offsetIndex && snapshot.index() <= lastIndex()
+                && term(snapshot.index()) == snapshot.term();
+        if (holds) {
+            entries.subList(0, (int) (snapshot.index() - offsetIndex)).clear();
+        } else {
+            entries.clear();
+        }
+        offsetIndex = snapshot.index();
+        offsetTerm = snapshot.term();
+        this.snapshot = snapshot;
+        configuration = snapshot.configuration();
     }
 
     private void checkHeld(long index) {

@@ -2,6 +2,7 @@ package io.raftkv.core.log;
 
 import io.raftkv.core.Entry;
 import io.raftkv.core.RaftInvariantViolation;
+import io.raftkv.core.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,19 +25,59 @@ public final class RaftLog implements LogView {
     private long applying;
     /** Highest index the runtime reported as applied. */
     private long applied;
+    /**
+     * A snapshot received from the leader that replaces the log but is not yet installed in storage; while it
+     * is set, the log starts after it (storage still holds the old log, which no longer counts).
+     */
+    private SnapshotMeta pendingSnapshot;
 
     public RaftLog(LogStorage storage) {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
-        // Everything up to the snapshot is committed and applied by definition.
-        this.committed = storage.firstIndex() - 1;
+        // Everything up to the snapshot is committed and applied by definition (the runtime restores the state
+        // machine from it); entries kept before it as a margin for lagging followers are not applied again.
+        this.committed = Math.max(storage.firstIndex() - 1, storage.snapshot().index());
         this.applying = committed;
         this.applied = committed;
     }
 
     @Override
     public long firstIndex() {
-        return storage.firstIndex();
+        return pendingSnapshot != null ? pendingSnapshot.index() + 1 : storage.firstIndex();
+    }
+
+    /** The snapshot the log starts after (one received but not yet installed, or storage's). */
+    public SnapshotMeta snapshot() {
+        return pendingSnapshot != null ? pendingSnapshot : storage.snapshot();
+    }
+
+    /** The snapshot received from the leader and not yet installed, or null. */
+    public SnapshotMeta pendingSnapshot() {
+        return pendingSnapshot;
+    }
+
+    /**
+     * Replaces the whole log with {@code snapshot} (from the leader; newer than the commit index, and not
+     * matching this log at its index): everything up to its index counts as committed, and applying resumes
+     * after it once the runtime has restored the state machine from it.
+     */
+    public void restore(SnapshotMeta snapshot) {
+        if (snapshot.index() <= committed) {
+            throw new RaftInvariantViolation("snapshot at " + snapshot.index() + " would move the commit index back"
+                    + " from " + committed);
+        }
+        unstable.clear();
+        unstableOffset = snapshot.index() + 1;
+        pendingSnapshot = snapshot;
+        committed = snapshot.index();
+        applying = snapshot.index();
+    }
+
+    /** Records that the runtime installed {@code snapshot} in storage. */
+    public void snapshotInstalled(SnapshotMeta snapshot) {
+        if (snapshot.equals(pendingSnapshot)) {
+            pendingSnapshot = null;
+        }
     }
 
     @Override
@@ -69,6 +110,9 @@ public final class RaftLog implements LogView {
         if (index >= unstableOffset) {
             long pos = index - unstableOffset;
             return pos < unstable.size() ? unstable.get((int) pos).term() : -1;
+        }
+        if (pendingSnapshot != null) {
+            return index == pendingSnapshot.index() ? pendingSnapshot.term() : -1;
         }
         if (index < storage.firstIndex() - 1) {
             return -1;
@@ -132,7 +176,7 @@ public final class RaftLog implements LogView {
      */
     public long findConflictByTerm(long index, long term) {
         long i = Math.min(index, lastIndex());
-        long floor = storage.firstIndex() - 1;
+        long floor = firstIndex() - 1;
         while (i > floor) {
             long t = term(i);
             if (t <= term) {
@@ -198,9 +242,9 @@ public final class RaftLog implements LogView {
         if (from > to) {
             return List.of();
         }
-        if (from < storage.firstIndex()) {
+        if (from < firstIndex()) {
             throw new IndexOutOfBoundsException("entry " + from + " is compacted; the log starts at "
-                    + storage.firstIndex());
+                    + firstIndex());
         }
         if (from >= unstableOffset) {
             return unstableSlice(from, to, maxBytes, true);

@@ -9,7 +9,8 @@ import io.raftkv.core.NodeId;
  */
 public sealed interface RaftMessage
         permits VoteRequest, VoteResponse, AppendEntriesRequest, AppendEntriesResponse, HeartbeatRequest,
-        HeartbeatResponse, TimeoutNow, ReadIndexRequest, ReadIndexResponse, ProposalForward, ProposalForwardResponse {
+        HeartbeatResponse, TimeoutNow, ReadIndexRequest, ReadIndexResponse, ProposalForward, ProposalForwardResponse,
+        InstallSnapshotRequest, SnapshotChunk, SnapshotChunkAck {
 
     /** The sender. */
     NodeId from();

@@ -22,6 +22,8 @@ public final class FollowerProgress {
     private long readRoundAcked;
     /** The next flush must send an append even if it carries no entries (commit update, or a probe). */
     private boolean appendWanted;
+    /** In snapshot state: the index of the snapshot being sent. */
+    private long pendingSnapshot;
 
     public FollowerProgress(NodeId id, long next, int maxInflight, long maxInflightBytes) {
         this.id = id;
@@ -76,9 +78,18 @@ public final class FollowerProgress {
         this.appendWanted = wanted;
     }
 
+    /** In snapshot state: the index of the snapshot being sent (0 otherwise). */
+    public long pendingSnapshot() {
+        return pendingSnapshot;
+    }
+
     /** True if nothing more may be sent now. */
     public boolean isPaused() {
-        return state == ReplicationState.PROBE ? probeSent : inflight.isFull();
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflight.isFull();
+            case SNAPSHOT -> true;
+        };
     }
 
     /** Unpauses a probe (an answer or heartbeat answer arrived). */
@@ -126,6 +137,9 @@ public final class FollowerProgress {
      * guess {@code probeFrom} (the highest index that may still match). Returns false if the rejection is stale.
      */
     public boolean rejected(long rejected, long probeFrom) {
+        if (state == ReplicationState.SNAPSHOT) {
+            return false; // answers an append sent before the snapshot; the snapshot's outcome decides
+        }
         if (state == ReplicationState.REPLICATE) {
             if (rejected <= match) {
                 return false; // answers an append sent before the logs were known to match
@@ -144,14 +158,38 @@ public final class FollowerProgress {
     /** Switches to probing from just after the match index. */
     public void becomeProbe() {
         state = ReplicationState.PROBE;
+        pendingSnapshot = 0;
         next = match + 1;
         probeSent = false;
+        inflight.reset();
+    }
+
+    /** Switches to sending the snapshot ending at {@code snapshotIndex}: nothing else is sent meanwhile. */
+    public void becomeSnapshot(long snapshotIndex) {
+        state = ReplicationState.SNAPSHOT;
+        pendingSnapshot = snapshotIndex;
+        appendWanted = false;
+        inflight.reset();
+    }
+
+    /**
+     * Ends snapshot state: probe from just after the snapshot if it was installed, else from just after the
+     * match index. The probe waits for the next answer from the follower (a heartbeat's at the latest).
+     */
+    public void snapshotEnded(boolean installed) {
+        long after = installed ? pendingSnapshot + 1 : 0;
+        state = ReplicationState.PROBE;
+        next = Math.max(match + 1, after);
+        pendingSnapshot = 0;
+        probeSent = !installed || match < next - 1;
+        appendWanted = true;
         inflight.reset();
     }
 
     /** Switches to pipelined replication from just after the match index. */
     public void becomeReplicate() {
         state = ReplicationState.REPLICATE;
+        pendingSnapshot = 0;
         next = match + 1;
         inflight.reset();
     }

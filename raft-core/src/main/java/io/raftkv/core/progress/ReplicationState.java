@@ -8,5 +8,10 @@ public enum ReplicationState {
      */
     PROBE,
     /** The logs are known to match up to the match index: appends are pipelined up to the in-flight window. */
-    REPLICATE
+    REPLICATE,
+    /**
+     * The follower needs entries the leader has compacted: a snapshot is on its way, and nothing else is sent
+     * (heartbeats aside) until the follower acknowledges it or the runtime reports that sending failed.
+     */
+    SNAPSHOT
 }

@@ -41,7 +41,8 @@ public final class SnapshotStore {
     private static final String FORMAT_VERSION = "1";
 
     private final Path dir;
-    private SnapshotMeta latest;
+    /** Written by whichever thread publishes (under this store's lock), read by any. */
+    private volatile StoredSnapshot latest;
 
     /**
      * Opens the store in {@code dir}, verifying the newest snapshot and then removing unfinished temporary
@@ -76,7 +77,7 @@ public final class SnapshotStore {
     }
 
     /** The newest published snapshot, verified. */
-    public Optional<SnapshotMeta> latest() {
+    public Optional<StoredSnapshot> latest() {
         return Optional.ofNullable(latest);
     }
 
@@ -88,17 +89,17 @@ public final class SnapshotStore {
     }
 
     /** Streams the data of a published snapshot. */
-    public InputStream openData(SnapshotMeta meta) throws IOException {
+    public InputStream openData(StoredSnapshot meta) throws IOException {
         return Files.newInputStream(dir.resolve(name(meta.index())).resolve(DATA));
     }
 
     /** The data file of a published snapshot. */
-    public Path dataFile(SnapshotMeta meta) {
+    public Path dataFile(StoredSnapshot meta) {
         return dir.resolve(name(meta.index())).resolve(DATA);
     }
 
     /** Called by the writer: makes the snapshot durable and visible, then removes older ones. */
-    SnapshotMeta publish(Path tmp, SnapshotMeta meta) throws IOException {
+    synchronized StoredSnapshot publish(Path tmp, StoredSnapshot meta) throws IOException {
         if (latest != null && meta.index() <= latest.index()) {
             // Publishing it would delete the newer snapshot below; an older state is never worth that.
             deleteTree(tmp);
@@ -135,7 +136,7 @@ public final class SnapshotStore {
         return meta;
     }
 
-    private SnapshotMeta verify(Path snap) throws IOException {
+    private StoredSnapshot verify(Path snap) throws IOException {
         String advice = "The newest snapshot is damaged and was not used; nothing was deleted. Restore this data "
                 + "directory from a backup, or move it aside and rebuild this node from its peers";
         Path metaFile = snap.resolve(META);
@@ -148,9 +149,9 @@ public final class SnapshotStore {
                     + " is not supported (this version reads " + FORMAT_VERSION + ")",
                     "Run the raftkv version that wrote this data directory");
         }
-        SnapshotMeta meta;
+        StoredSnapshot meta;
         try {
-            meta = new SnapshotMeta(Long.parseLong(v.get("index")), Long.parseLong(v.get("term")),
+            meta = new StoredSnapshot(Long.parseLong(v.get("index")), Long.parseLong(v.get("term")),
                     new Configuration(NodeIdList.parse(v.get("voters")), NodeIdList.parse(v.get("learners"))),
                     Long.parseLong(v.get("data-bytes")), Long.parseUnsignedLong(v.get("data-crc32c"), 16));
         } catch (RuntimeException e) {

@@ -56,12 +56,27 @@ public final class SnapshotWriter implements Closeable {
         };
     }
 
+    /** Bytes written so far. */
+    public long bytesWritten() {
+        return bytes;
+    }
+
+    /** CRC32C of the bytes written so far. */
+    public long crc() {
+        return crc.getValue();
+    }
+
+    /** Makes the data written so far durable (so that a later {@link #publish()} has little left to sync). */
+    public void sync() throws IOException {
+        channel.force(true);
+    }
+
     /** Syncs and publishes the snapshot; older snapshots are removed once it is durable. */
-    public SnapshotMeta publish() throws IOException {
+    public StoredSnapshot publish() throws IOException {
         channel.force(true);
         channel.close();
         published = true;
-        return store.publish(tmp, new SnapshotMeta(index, term, configuration, bytes, crc.getValue()));
+        return store.publish(tmp, new StoredSnapshot(index, term, configuration, bytes, crc.getValue()));
     }
 
     /** Discards the snapshot unless it was published. */

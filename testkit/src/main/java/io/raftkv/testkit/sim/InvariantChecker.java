@@ -4,6 +4,7 @@ import io.raftkv.core.Entry;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.RaftNode;
 import io.raftkv.core.Role;
+import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.log.LogView;
 import io.raftkv.core.log.LogStorage;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import java.util.Map;
  *   <li><b>State Machine Safety</b>: no two nodes apply different entries at one index, and each node applies
  *       indices in order without gaps;</li>
  *   <li><b>Durability</b>: no committed entry is removed from a durable log, and each stays on a majority;</li>
+ *   <li><b>Snapshots</b>: a node restoring a snapshot gets exactly the committed prefix up to its index (hash
+ *       chains compared); entries a snapshot covers count as held by the nodes that have it;</li>
  *   <li><b>Read linearizability</b>: a read index covers every entry applied anywhere before the read began,
  *       and the node serving it has applied that far.</li>
  * </ul>
@@ -40,6 +43,8 @@ final class InvariantChecker {
     private final List<Entry> committed = new ArrayList<>();
     /** The term of the node that first applied each committed entry: an upper bound on its commit term. */
     private final List<Long> observedTerm = new ArrayList<>();
+    /** Hash chain over the committed entries: position i - 1 covers indices 1..i. */
+    private final List<Long> committedHash = new ArrayList<>();
     private final Map<IndexTerm, Long> prefixHashByEntry = new HashMap<>();
     /** Per node: prefix hash of its durable log, position i - 1 for index i. */
     private final Map<NodeId, List<Long>> durablePrefix = new HashMap<>();
@@ -77,6 +82,9 @@ final class InvariantChecker {
             LogView log = n.log();
             for (long i = state[1] + 1; i <= committed.size(); i++) {
                 Entry e = committed.get((int) (i - 1));
+                if (i < log.firstIndex() - 1) {
+                    continue; // compacted into the leader's snapshot, which was checked against the committed prefix
+                }
                 if (observedTerm.get((int) (i - 1)) < n.term() && log.term(i) != e.term()) {
                     throw new SafetyViolation("Leader Completeness: " + n.id() + " is leader of term " + n.term()
                             + " but lacks committed entry " + i + "/" + e.term() + " (it holds term "
@@ -103,10 +111,53 @@ final class InvariantChecker {
         } else if (pos == committed.size()) {
             committed.add(e);
             observedTerm.add(term);
+            committedHash.add(chain(committedHash.isEmpty() ? 0 : committedHash.get(pos - 1), e));
         } else {
             throw new SafetyViolation("State Machine Safety: " + node + " applied index " + e.index()
                     + " but no node applied " + (committed.size() + 1) + " yet");
         }
+    }
+
+    /** Snapshots: {@code node} restores a snapshot of the state after {@code index} with hash chain {@code hash}. */
+    void onRestore(NodeId node, long index, long hash) {
+        if (index > committed.size()) {
+            throw new SafetyViolation("Snapshot: " + node + " restored a snapshot at " + index + " but only "
+                    + committed.size() + " entries were ever applied anywhere");
+        }
+        if (committedHash.get((int) (index - 1)) != hash) {
+            throw new SafetyViolation("Snapshot: " + node + " restored a snapshot at " + index
+                    + " whose state differs from the committed entries up to there");
+        }
+    }
+
+    /**
+     * Durability and Log Matching across an installed snapshot: {@code disk} is about to be replaced by
+     * {@code snapshot} (keeping its suffix if it holds the snapshot's last entry).
+     */
+    void onSnapshotInstalled(NodeId node, LogStorage disk, SnapshotMeta snapshot) {
+        long s = snapshot.index();
+        boolean holds = s >= disk.firstIndex() - 1 && s <= disk.lastIndex() && disk.term(s) == snapshot.term();
+        List<Long> prefix = durablePrefix.computeIfAbsent(node, k -> new ArrayList<>());
+        if (holds) {
+            return;
+        }
+        for (long i = Math.max(s + 1, disk.firstIndex()); i <= disk.lastIndex(); i++) {
+            long oldTerm = disk.term(i);
+            if (i <= committed.size() && committed.get((int) (i - 1)).term() == oldTerm) {
+                throw new SafetyViolation("Durability: committed entry " + i + "/" + oldTerm + " removed from the "
+                        + "durable log of " + node + " by installing snapshot " + s + "/" + snapshot.term());
+            }
+        }
+        Long canonical = prefixHashByEntry.get(new IndexTerm(s, snapshot.term()));
+        if (canonical == null) {
+            throw new SafetyViolation("Snapshot: " + node + " installs snapshot " + s + "/" + snapshot.term()
+                    + " but no node ever held that entry durably");
+        }
+        prefix.clear();
+        for (long i = 1; i < s; i++) {
+            prefix.add(0L); // covered by the snapshot: never read again
+        }
+        prefix.add(canonical);
     }
 
     /**
@@ -151,7 +202,8 @@ final class InvariantChecker {
             Entry e = committed.get(pos);
             int holders = 0;
             for (LogStorage disk : disks.values()) {
-                if (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term()) {
+                boolean inSnapshot = e.index() <= disk.snapshot().index();
+                if (inSnapshot || (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term())) {
                     holders++;
                 }
             }
@@ -172,8 +224,8 @@ final class InvariantChecker {
             throw new SafetyViolation("Recovery: " + node + " restarted with a log ending at " + disk.lastIndex()
                     + " but its durable log ends at " + prefix.size());
         }
-        long h = 0;
-        long from = 1;
+        long from = disk.firstIndex();
+        long h = from >= 2 ? prefix.get((int) (from - 2)) : 0;
         for (long i = from; i <= disk.lastIndex(); i += 256) {
             for (Entry e : disk.entries(i, Math.min(disk.lastIndex(), i + 255), Long.MAX_VALUE)) {
                 h = chain(h, e);
@@ -197,7 +249,8 @@ final class InvariantChecker {
         }
     }
 
-    private static long chain(long previous, Entry e) {
+    /** One link of the hash chains over logs and applied entries. */
+    static long chain(long previous, Entry e) {
         long h = previous * 0x9E3779B97F4A7C15L + e.index();
         h ^= e.term() * 0xC2B2AE3D27D4EB4FL;
         h ^= (long) Arrays.hashCode(e.data()) * 0x165667B19E3779F9L + e.type().ordinal();

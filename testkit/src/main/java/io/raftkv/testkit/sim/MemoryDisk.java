@@ -19,6 +19,7 @@ final class MemoryDisk implements SimDisk {
     private final MemoryLogStorage storage;
     private final boolean voteNotSynced;
     private HardState previousHardState = HardState.INITIAL;
+    private SimSnapshot snapshot;
 
     MemoryDisk(Configuration membership, boolean voteNotSynced) {
         this.storage = new MemoryLogStorage(membership);
@@ -61,6 +62,28 @@ final class MemoryDisk implements SimDisk {
         if (voteNotSynced) {
             storage.setHardState(previousHardState);
         }
+    }
+
+    @Override
+    public boolean keepsSnapshots() {
+        return true;
+    }
+
+    @Override
+    public SimSnapshot latestSnapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public void takeSnapshot(SimSnapshot snapshot, long keepEntries) {
+        storage.compact(snapshot.meta(), keepEntries);
+        this.snapshot = snapshot;
+    }
+
+    @Override
+    public void installSnapshot(SimSnapshot snapshot) {
+        storage.applySnapshot(snapshot.meta());
+        this.snapshot = snapshot;
     }
 
     @Override

@@ -31,6 +31,26 @@ interface SimDisk {
     /** Brings the disk back after a crash (re-running recovery where there is any). */
     void restart();
 
+    /** True if this disk keeps snapshots (the simulator then takes and sends them). */
+    default boolean keepsSnapshots() {
+        return false;
+    }
+
+    /** The latest snapshot, or null. */
+    default SimSnapshot latestSnapshot() {
+        return null;
+    }
+
+    /** Stores a snapshot of this node's own state and compacts the log up to {@code keepEntries} before it. */
+    default void takeSnapshot(SimSnapshot snapshot, long keepEntries) {
+        throw new UnsupportedOperationException("this disk keeps no snapshots");
+    }
+
+    /** Stores a snapshot received from the leader; it replaces the log (keeping a matching suffix). */
+    default void installSnapshot(SimSnapshot snapshot) {
+        throw new UnsupportedOperationException("this disk keeps no snapshots");
+    }
+
     /** Receives what became durable, before it is written. */
     interface DurableWriteListener {
         void onDurableWrite(LogStorage disk, long truncateFrom, List<Entry> written);

@@ -23,7 +23,15 @@ final class SimNode {
     /** The Ready whose disk write is in progress, or null. */
     Ready syncing;
     long appliedIndex;
+    /** Term of the entry at {@code appliedIndex}. */
+    long appliedTerm;
+    /** Hash chain over the entries applied (or restored from a snapshot) up to {@code appliedIndex}. */
+    long appliedHash;
     final Set<Long> appliedCommands = new HashSet<>();
+    /** Snapshots delivered from leaders, waiting for the core to decide whether to install one. */
+    final java.util.Map<io.raftkv.core.SnapshotMeta, SimSnapshot> staged = new java.util.HashMap<>();
+    /** The snapshot the Ready being synced installs, or null. */
+    SimSnapshot installing;
     int restarts;
 
     SimNode(NodeId id, RaftConfig config, SimDisk disk) {

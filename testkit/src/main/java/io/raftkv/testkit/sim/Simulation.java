@@ -13,6 +13,8 @@ import io.raftkv.core.ReadIndexResult;
 import io.raftkv.core.ReadState;
 import io.raftkv.core.Ready;
 import io.raftkv.core.Role;
+import io.raftkv.core.SnapshotMeta;
+import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -28,7 +30,9 @@ import java.util.function.Consumer;
  * A deterministic simulation of a Raft cluster: real {@link RaftNode} instances in one thread, a virtual
  * clock, a seeded network that drops, duplicates, delays, reorders and partitions messages, disks whose
  * syncs take time (a crash keeps only a torn prefix of a sync in progress), crashes and restarts, and a
- * client that proposes commands and issues linearizable reads. After every event the {@link InvariantChecker}
+ * client that proposes commands and issues linearizable reads. Nodes on in-memory disks also take snapshots at
+ * random moments (compacting their logs, sometimes keeping a margin), and leaders send snapshots to followers
+ * that need compacted entries; a snapshot in transit is lost like any message. After every event the {@link InvariantChecker}
  * checks the safety properties; after the fault phase every fault is healed and the run must reach a stable
  * leader with every proposal committed everywhere within a bounded virtual time (liveness).
  *
@@ -72,6 +76,17 @@ public final class Simulation {
     private record LivenessCheck() {
     }
 
+    private record SnapshotAction() {
+    }
+
+    /** A snapshot's data arriving at a follower (the runtime's chunked transfer, as one event). */
+    private record DeliverSnapshot(int from, int to, long term, SimSnapshot snapshot) {
+    }
+
+    /** The leader's runtime learning how a transfer ended. */
+    private record SnapshotReport(int leader, int follower, long term, boolean success) {
+    }
+
     private record PendingCommand(long id, long firstSent) {
     }
 
@@ -98,6 +113,8 @@ public final class Simulation {
     private int partitions;
     private int readsChecked;
     private int transfers;
+    private int snapshots;
+    private int installs;
     private long nextCommandId = 1;
     private long nextReadId = 1;
     private long nextForwardId = 1;
@@ -140,7 +157,7 @@ public final class Simulation {
             }
         }
         return new SimulationResult(options, failure, sim.events, sim.now, sim.checker.maxCommitted(),
-                sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked);
+                sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked, sim.snapshots, sim.installs);
     }
 
     private void closeDisks() {
@@ -179,6 +196,9 @@ public final class Simulation {
         schedule(random.nextLong(options.clientMeanMicros() * 2 + 1), new ClientAction());
         schedule(random.nextLong(options.nemesisMeanMicros() * 2 + 1), new NemesisAction());
         schedule(options.faultMicros(), new Heal());
+        if (nodes.get(0).disk.keepsSnapshots()) {
+            schedule(random.nextLong(options.nemesisMeanMicros() * 2 + 1), new SnapshotAction());
+        }
         long deadline = options.faultMicros() + options.healMicros();
         while (!live) {
             Scheduled s = queue.poll();
@@ -242,6 +262,21 @@ public final class Simulation {
             }
         } else if (event instanceof Heal) {
             heal();
+        } else if (event instanceof SnapshotAction) {
+            takeSnapshot();
+            if (!healed) {
+                schedule(now + 1 + random.nextLong(options.nemesisMeanMicros() * 2), new SnapshotAction());
+            }
+        } else if (event instanceof DeliverSnapshot d) {
+            deliverSnapshot(d);
+        } else if (event instanceof SnapshotReport r) {
+            SimNode leader = nodes.get(r.leader());
+            if (leader.up() && leader.raft.term() == r.term()) {
+                log(() -> "snapshot report " + nodes.get(r.follower()).id + " -> " + leader.id + ": "
+                        + (r.success() ? "sent" : "failed"));
+                leader.raft.reportSnapshot(nodes.get(r.follower()).id, r.success());
+                drain(r.leader());
+            }
         } else if (event instanceof LivenessCheck) {
             live = settled();
             if (!live) {
@@ -291,9 +326,22 @@ public final class Simulation {
         n.raft = new RaftNode(n.config, n.disk.storage(), new SplittableRandom(options.seed() * 1_000_003L + i * 7919L
                 + n.restarts));
         n.restarts++;
-        n.appliedIndex = n.disk.storage().firstIndex() - 1;
         n.appliedCommands.clear();
+        SimSnapshot snap = n.disk.latestSnapshot();
+        if (snap != null) {
+            // The state machine comes back from the latest snapshot; the log after it is applied again.
+            n.appliedIndex = snap.meta().index();
+            n.appliedTerm = snap.meta().term();
+            n.appliedHash = snap.appliedHash();
+            n.appliedCommands.addAll(snap.commands());
+        } else {
+            n.appliedIndex = n.disk.storage().firstIndex() - 1;
+            n.appliedTerm = 0;
+            n.appliedHash = 0;
+        }
         n.syncing = null;
+        n.staged.clear();
+        n.installing = null;
         log(() -> "start " + n.id + " term=" + n.disk.storage().hardState().term() + " last="
                 + n.disk.storage().lastIndex());
         drain(i);
@@ -305,14 +353,26 @@ public final class Simulation {
             return;
         }
         crashes++;
+        Ready syncing = n.syncing;
+        if (syncing != null && syncing.snapshot() != null) {
+            // Publishing a snapshot is atomic: it is on disk or not; entries after it need it.
+            if (random.nextBoolean()) {
+                installOnDisk(n, syncing);
+            } else {
+                syncing = new Ready(syncing.hardState(), null, List.of(), List.of(), List.of(), List.of(),
+                        List.of(), List.of(), List.of(), List.of());
+            }
+        }
         // The sync in progress reaches the disk only in part: hard state or not, a prefix of the entries.
-        n.disk.crash(n.syncing, random, (disk, first, written) -> checker.onDurableWrite(n.id, disk, first,
+        n.disk.crash(syncing, random, (disk, first, written) -> checker.onDurableWrite(n.id, disk, first,
                 written));
         log(() -> "crash " + n.id);
         n.raft = null;
         n.syncing = null;
         n.epoch++;
         n.appliedCommands.clear();
+        n.staged.clear();
+        n.installing = null;
         checker.checkCommittedOnMajority(disks());
     }
 
@@ -322,7 +382,11 @@ public final class Simulation {
         while (n.up() && n.syncing == null && n.raft.hasReady()) {
             Ready rd = n.raft.ready();
             for (RaftMessage m : rd.messages()) {
-                send(m);
+                if (m instanceof InstallSnapshotRequest r) {
+                    sendSnapshot(i, r);
+                } else {
+                    send(m);
+                }
             }
             if (options.shortcuts().contains(RuntimeShortcut.ACK_BEFORE_SYNC)) {
                 for (RaftMessage m : rd.messagesAfterPersist()) {
@@ -343,6 +407,9 @@ public final class Simulation {
         SimNode n = nodes.get(i);
         if (rd.hardState() != null) {
             n.disk.writeHardState(rd.hardState());
+        }
+        if (rd.snapshot() != null) {
+            installOnDisk(n, rd);
         }
         if (!rd.entries().isEmpty()) {
             writeEntries(n, rd.entries().get(0).index(), rd.entries());
@@ -371,9 +438,29 @@ public final class Simulation {
 
     private void apply(int i, Ready rd) {
         SimNode n = nodes.get(i);
+        if (rd.snapshot() != null) {
+            // Restore the model state machine from the snapshot the core decided to install.
+            SimSnapshot snap = n.staged.get(rd.snapshot());
+            if (snap == null) {
+                throw new SafetyViolation("Snapshot: " + n.id + " installs " + rd.snapshot() + " but received only "
+                        + n.staged.keySet());
+            }
+            n.staged.clear();
+            n.installing = snap;
+            checker.onRestore(n.id, snap.meta().index(), snap.appliedHash());
+            n.appliedIndex = snap.meta().index();
+            n.appliedTerm = snap.meta().term();
+            n.appliedHash = snap.appliedHash();
+            n.appliedCommands.clear();
+            n.appliedCommands.addAll(snap.commands());
+            n.raft.appliedTo(n.appliedIndex);
+            installs++;
+        }
         for (Entry e : rd.committedEntries()) {
             checker.onApply(n.id, n.raft.term(), n.appliedIndex, e);
             n.appliedIndex = e.index();
+            n.appliedTerm = e.term();
+            n.appliedHash = InvariantChecker.chain(n.appliedHash, e);
             if (e.type() == EntryType.COMMAND) {
                 long id = ByteBuffer.wrap(e.data()).getLong();
                 n.appliedCommands.add(id);
@@ -395,6 +482,63 @@ public final class Simulation {
         for (long id : rd.abortedReads()) {
             pendingReads.remove(new PendingRead(i, id));
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    /** A random node snapshots its applied state and compacts its log, keeping a random margin. */
+    private void takeSnapshot() {
+        List<Integer> up = upIndices();
+        if (up.isEmpty()) {
+            return;
+        }
+        SimNode n = nodes.get(up.get(random.nextInt(up.size())));
+        SimSnapshot latest = n.disk.latestSnapshot();
+        long index = n.appliedIndex;
+        if (n.syncing != null && n.syncing.snapshot() != null) {
+            return; // restored from a leader's snapshot whose install is not on disk yet: the disk's log is stale
+        }
+        if (index == 0 || (latest != null && index <= latest.meta().index())) {
+            return; // nothing new
+        }
+        long keep = random.nextInt(3) == 0 ? 0 : random.nextInt(12);
+        SnapshotMeta meta = new SnapshotMeta(index, n.appliedTerm, n.disk.storage().configuration());
+        if (n.disk.storage().term(index) != n.appliedTerm) {
+            throw new SafetyViolation("State Machine Safety: " + n.id + " applied entry " + index + " of term "
+                    + n.appliedTerm + " but its durable log holds term " + n.disk.storage().term(index) + " there");
+        }
+        n.disk.takeSnapshot(new SimSnapshot(meta, n.appliedCommands, n.appliedHash), keep);
+        snapshots++;
+        log(() -> "snapshot " + n.id + " at " + index + "/" + meta.term() + " keeping " + keep);
+    }
+
+    /** The leader's runtime streams its latest snapshot; it arrives whole or not at all. */
+    private void sendSnapshot(int from, InstallSnapshotRequest r) {
+        SimSnapshot snap = nodes.get(from).disk.latestSnapshot();
+        int to = indexOf.get(r.to());
+        log(() -> "send snapshot " + snap.meta().index() + " " + r.from() + " -> " + r.to());
+        // A transfer takes longer than a message: it is many chunks.
+        schedule(now + delay() + random.nextLong(20_000), new DeliverSnapshot(from, to, r.term(), snap));
+    }
+
+    private void deliverSnapshot(DeliverSnapshot d) {
+        SimNode n = nodes.get(d.to());
+        boolean arrived = n.up() && !blocked[d.from()][d.to()] && random.nextDouble() >= dropRate;
+        if (arrived) {
+            log(() -> "deliver snapshot " + d.snapshot().meta().index() + " to " + n.id);
+            n.staged.put(d.snapshot().meta(), d.snapshot());
+            n.raft.step(new InstallSnapshotRequest(nodes.get(d.from()).id, n.id, d.term(), d.snapshot().meta()));
+            drain(d.to());
+        }
+        // The sender learns the outcome (its acknowledgements may be lost too; then it reports a failure).
+        boolean acknowledged = arrived && !blocked[d.to()][d.from()] && random.nextDouble() >= dropRate;
+        schedule(now + delay(), new SnapshotReport(d.from(), d.to(), d.term(), acknowledged));
+    }
+
+    private void installOnDisk(SimNode n, Ready rd) {
+        checker.onSnapshotInstalled(n.id, n.disk.storage(), rd.snapshot());
+        n.disk.installSnapshot(n.installing);
+        n.installing = null;
     }
 
     // ------------------------------------------------------------------------------------------------ client

@@ -12,9 +12,12 @@ package io.raftkv.testkit.sim;
  * @param crashes      node crashes injected
  * @param partitions   partitions injected
  * @param reads        linearizable reads completed and checked
+ * @param snapshots    snapshots taken (each compacting the log)
+ * @param installs     snapshots installed on followers from a leader
  */
 public record SimulationResult(SimulationOptions options, String failure, long events, long virtualMicros,
-                               long committed, int leaderTerms, int crashes, int partitions, int reads) {
+                               long committed, int leaderTerms, int crashes, int partitions, int reads,
+                               int snapshots, int installs) {
 
     public boolean ok() {
         return failure == null;

@@ -18,7 +18,8 @@ public final class SimulationRunner {
 
     /** The outcome of a batch of seeds. */
     public record Summary(long seeds, long failures, List<SimulationResult> failed, long events, long millis,
-                          long maxCommitted, long crashes, long partitions, long reads) {
+                          long maxCommitted, long crashes, long partitions, long reads, long snapshots,
+                          long installs) {
 
         /** Seeds per minute of wall-clock time. */
         public double seedsPerMinute() {
@@ -49,7 +50,7 @@ public final class SimulationRunner {
         AtomicLong failures = new AtomicLong();
         for (int t = 0; t < threads; t++) {
             futures.add(pool.submit(() -> {
-                long[] totals = new long[5];
+                long[] totals = new long[7];
                 for (long seed = next.getAndIncrement(); seed < end; seed = next.getAndIncrement()) {
                     SimulationOptions o = SimulationOptions.forSeed(seed, SimulationOptions.clusterSizeForSeed(seed));
                     SimulationResult r = Simulation.run(o);
@@ -58,6 +59,8 @@ public final class SimulationRunner {
                     totals[2] += r.crashes();
                     totals[3] += r.partitions();
                     totals[4] += r.reads();
+                    totals[5] += r.snapshots();
+                    totals[6] += r.installs();
                     if (!r.ok()) {
                         failures.incrementAndGet();
                         if (failed.size() < 20) {
@@ -73,6 +76,8 @@ public final class SimulationRunner {
         long crashes = 0;
         long partitions = 0;
         long reads = 0;
+        long snapshots = 0;
+        long installs = 0;
         try {
             for (Future<long[]> f : futures) {
                 long[] t = f.get();
@@ -81,6 +86,8 @@ public final class SimulationRunner {
                 crashes += t[2];
                 partitions += t[3];
                 reads += t[4];
+                snapshots += t[5];
+                installs += t[6];
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -93,6 +100,7 @@ public final class SimulationRunner {
         long millis = (System.nanoTime() - start) / 1_000_000;
         List<SimulationResult> sorted = new ArrayList<>(failed);
         sorted.sort(java.util.Comparator.comparingLong(r -> r.options().seed()));
-        return new Summary(count, failures.get(), sorted, events, millis, maxCommitted, crashes, partitions, reads);
+        return new Summary(count, failures.get(), sorted, events, millis, maxCommitted, crashes, partitions, reads,
+                snapshots, installs);
     }
 }

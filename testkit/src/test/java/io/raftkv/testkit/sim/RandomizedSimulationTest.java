@@ -28,9 +28,11 @@ class RandomizedSimulationTest {
         int threads = Integer.getInteger("raftkv.sim.threads", Runtime.getRuntime().availableProcessors());
         SimulationRunner.Summary s = SimulationRunner.run(first, seeds, threads);
         System.out.printf("simulation: %d seeds (%d..%d, 3/5/7 nodes) in %.1f s = %.0f seeds/min; %d events, "
-                        + "%d crashes, %d partitions, %d reads checked, longest log %d; %d failed%n",
+                        + "%d crashes, %d partitions, %d snapshots taken, %d installed on followers, %d reads checked, "
+                        + "longest log %d; %d failed%n",
                 s.seeds(), first, first + seeds - 1, s.millis() / 1000.0, s.seedsPerMinute(), s.events(),
-                s.crashes(), s.partitions(), s.reads(), s.maxCommitted(), s.failures());
+                s.crashes(), s.partitions(), s.snapshots(), s.installs(), s.reads(), s.maxCommitted(), s.failures());
+        assertThat(s.installs()).as("snapshot installs exercised").isPositive();
         List<String> failures = new ArrayList<>();
         for (SimulationResult r : s.failed()) {
             String line = "seed " + r.options().seed() + " (" + r.options().describe() + "): " + r.failure()
@@ -39,6 +41,20 @@ class RandomizedSimulationTest {
             failures.add(line);
         }
         assertThat(failures).as("failing seeds").isEmpty();
+    }
+
+    /**
+     * Seeds that once failed, replayed in every build. 1103, 1118, 1111, 1150 and 3157 broke the simulator's own
+     * snapshot bookkeeping when snapshots were added (a snapshot taken from a log a pending install was about to
+     * replace; a newer snapshot delivered while the core installed an older one), not the core; they stay as the
+     * schedules that reach those corners.
+     */
+    @Test
+    void seedsThatOnceFailedStayGreen() {
+        for (long seed : new long[] {1103, 1111, 1118, 1150, 3157}) {
+            SimulationResult r = Simulation.run(SimulationOptions.forSeed(seed, SimulationOptions.clusterSizeForSeed(seed)));
+            assertThat(r.failure()).as("seed " + seed + "; replay: " + SimulationRunner.replayCommand(seed)).isNull();
+        }
     }
 
     /**

@@ -4,15 +4,20 @@ import io.raftkv.core.Entry;
 import io.raftkv.core.HardState;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.Configuration;
+import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.kv.server.http.FaultControl;
 import io.raftkv.server.MessageSender;
 import io.raftkv.storage.RaftStorage;
+import io.raftkv.storage.snapshot.SnapshotStore;
+import io.raftkv.storage.snapshot.SnapshotWriter;
+import io.raftkv.storage.snapshot.StoredSnapshot;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -123,6 +128,38 @@ public final class FaultInjector implements FaultControl {
             @Override
             public List<Entry> entries(long from, long toInclusive, long maxBytes) {
                 return next.entries(from, toInclusive, maxBytes);
+            }
+
+            @Override
+            public SnapshotMeta snapshot() {
+                return next.snapshot();
+            }
+
+            @Override
+            public Optional<StoredSnapshot> latestSnapshot() {
+                return next.latestSnapshot();
+            }
+
+            @Override
+            public SnapshotWriter beginSnapshot(long index, long term, Configuration configuration)
+                    throws IOException {
+                return next.beginSnapshot(index, term, configuration);
+            }
+
+            @Override
+            public void compactTo(StoredSnapshot snapshot, long keepEntries) throws IOException {
+                next.compactTo(snapshot, keepEntries);
+            }
+
+            @Override
+            public void installSnapshot(StoredSnapshot snapshot) throws IOException {
+                slow();
+                next.installSnapshot(snapshot);
+            }
+
+            @Override
+            public SnapshotStore snapshots() {
+                return next.snapshots();
             }
 
             @Override

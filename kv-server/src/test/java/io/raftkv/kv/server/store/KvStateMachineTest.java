@@ -114,7 +114,11 @@ class KvStateMachineTest {
             for (int i = 0; i < 100; i++) {
                 apply(sm, cmd(new ClientSession("c", i + 1), i, new KvOperation.Put(b("k" + i), b("v" + i))));
             }
-            sm.writeSnapshot(snapshot);
+            try (var capture = sm.captureSnapshot()) {
+                // Applied after the capture: must not be in the snapshot.
+                apply(sm, cmd(new ClientSession("c", 101), 100, new KvOperation.Put(b("late"), b("x"))));
+                capture.writeTo(snapshot);
+            }
         }
         try (KvStateMachine other = KvStateMachine.open(dir.resolve("two"), Duration.ofHours(1))) {
             other.apply(List.of(new Command(1, 1, KvCommandCodec.encode(
@@ -122,6 +126,7 @@ class KvStateMachineTest {
             other.restore(new ByteArrayInputStream(snapshot.toByteArray()));
             assertThat(other.appliedIndex()).isEqualTo(100);
             assertThat(other.get(b("stale"))).isNull();
+            assertThat(other.get(b("late"))).isNull();
             assertThat(other.scan(b("k"), KvStateMachine.prefixEnd(b("k")), 1000).items()).hasSize(100);
             // The session table came along: a retry of write 100 is still recognised.
             assertThat(other.apply(List.of(new Command(101, 1, KvCommandCodec.encode(new KvCommand(
