@@ -8,6 +8,7 @@ import io.raftkv.kv.client.Endpoint;
 import io.raftkv.kv.client.KeyValue;
 import io.raftkv.kv.client.KvClient;
 import io.raftkv.kv.client.NodeStatus;
+import io.raftkv.kv.client.SnapshotTaken;
 import io.raftkv.kv.client.ScanPage;
 import io.raftkv.kv.client.VersionedValue;
 import java.nio.charset.StandardCharsets;
@@ -159,14 +160,14 @@ final class ClientCommands {
                 ClusterStatus cs = c.blocking().clusterStatus();
                 long leaderCommit = cs.nodes().values().stream().filter(NodeStatus::isLeader)
                         .mapToLong(NodeStatus::commitIndex).max().orElse(-1);
-                System.out.printf("%-8s %-22s %-10s %6s %10s %10s %6s%n", "ID", "ENDPOINT", "ROLE", "TERM", "COMMIT",
-                        "APPLIED", "LAG");
+                System.out.printf("%-8s %-22s %-10s %6s %10s %10s %10s %6s%n", "ID", "ENDPOINT", "ROLE", "TERM",
+                        "COMMIT", "APPLIED", "SNAPSHOT", "LAG");
                 java.util.List<Map.Entry<Endpoint, NodeStatus>> rows = new java.util.ArrayList<>(cs.nodes().entrySet());
                 rows.sort(Map.Entry.comparingByValue(java.util.Comparator.comparing(NodeStatus::id)));
                 for (Map.Entry<Endpoint, NodeStatus> e : rows) {
                     NodeStatus s = e.getValue();
-                    System.out.printf("%-8s %-22s %-10s %6d %10d %10d %6s%n", s.id(), e.getKey(), s.role(), s.term(),
-                            s.commitIndex(), s.appliedIndex(),
+                    System.out.printf("%-8s %-22s %-10s %6d %10d %10d %10d %6s%n", s.id(), e.getKey(), s.role(),
+                            s.term(), s.commitIndex(), s.appliedIndex(), s.snapshotIndex(),
                             leaderCommit < 0 ? "?" : Long.toString(Math.max(0, leaderCommit - s.appliedIndex())));
                 }
                 for (Map.Entry<Endpoint, ?> e : cs.failures().entrySet()) {
@@ -178,6 +179,35 @@ final class ClientCommands {
                 }
                 return cs.failures().isEmpty() ? 0 : 1;
             }
+        }
+    }
+
+    @Command(name = "snapshot", mixinStandardHelpOptions = true,
+            description = {"Asks every node in --endpoints to snapshot its state and compact its log now;",
+                    "prints what each snapshot covers. Nodes also do this on their own (see server --snapshot-*)."})
+    static final class Snapshot implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @Override
+        public Integer call() {
+            int failures = 0;
+            try (KvClient c = client.connect()) {
+                for (String endpoint : client.endpoints.split(",")) {
+                    String e = endpoint.trim();
+                    if (e.isEmpty()) {
+                        continue;
+                    }
+                    try {
+                        SnapshotTaken t = c.snapshot(e).join();
+                        System.out.printf("%s: snapshot at index %d (term %d)%n", e, t.index(), t.term());
+                    } catch (java.util.concurrent.CompletionException ex) {
+                        failures++;
+                        System.err.printf("%s: no snapshot: %s%n", e, ex.getCause().getMessage());
+                    }
+                }
+            }
+            return failures == 0 ? 0 : 1;
         }
     }
 

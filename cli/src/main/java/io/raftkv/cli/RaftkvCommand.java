@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "A replicated key-value store on Raft.",
         subcommands = {ServerCommand.class, DemoCommand.class, ClientCommands.Put.class, ClientCommands.Get.class,
                 ClientCommands.Delete.class, ClientCommands.Cas.class, ClientCommands.Scan.class,
-                ClientCommands.Status.class, BenchCommand.class, FaultCommand.class, TortureCommand.class, CommandLine.HelpCommand.class})
+                ClientCommands.Status.class, ClientCommands.Snapshot.class, BenchCommand.class, FaultCommand.class, TortureCommand.class, CommandLine.HelpCommand.class})
 public final class RaftkvCommand implements Runnable {
 
     @CommandLine.Spec

@@ -4,6 +4,7 @@ import io.raftkv.core.NodeId;
 import io.raftkv.kv.server.node.KvNode;
 import io.raftkv.kv.server.node.NodeConfig;
 import io.raftkv.kv.server.service.KvLimits;
+import io.raftkv.server.SnapshotPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -70,15 +71,33 @@ final class ServerCommand implements Callable<Integer> {
             description = "Serve /v1/fault/... (isolate, drop, delay, slow disk, pause, crash) for tests and demos.")
     boolean faultInjection;
 
+    @Option(names = "--snapshot-entries", defaultValue = "100000",
+            description = "Snapshot the state and compact the log after this many entries (0: only on request; default: ${DEFAULT-VALUE}).")
+    long snapshotEntries;
+
+    @Option(names = "--snapshot-bytes", defaultValue = "268435456",
+            description = "... or after this many bytes of entries (0: no byte threshold; default: ${DEFAULT-VALUE}).")
+    long snapshotBytes;
+
+    @Option(names = "--snapshot-keep-entries", defaultValue = "10000",
+            description = "Entries kept before a snapshot when compacting, for followers slightly behind (default: ${DEFAULT-VALUE}).")
+    long snapshotKeep;
+
+    @Option(names = "--snapshot-chunk-bytes", defaultValue = "1048576",
+            description = "Chunk size when sending a snapshot to a follower (default: ${DEFAULT-VALUE}).")
+    int snapshotChunkBytes;
+
     @Override
     public Integer call() throws Exception {
         NodeId nodeId = NodeId.of(id);
+        SnapshotPolicy snapshots = SnapshotPolicy.defaults().withThresholds(snapshotEntries, snapshotBytes, snapshotKeep)
+                .withChunkBytes(snapshotChunkBytes);
         NodeConfig nodeConfig = new NodeConfig(nodeId, clusterId, dataDir != null ? dataDir : Path.of("data", id),
                 NodeConfig.parseAddress(peerAddress), NodeConfig.parseAddress(clientAddress),
                 NodeConfig.parseAddress(httpAddress), NodeConfig.parseCluster(initialCluster),
                 Duration.ofMillis(tickMillis), Duration.ofMillis(requestTimeoutMillis),
                 new KvLimits(maxKeyBytes, maxValueBytes, 10_000), Duration.ofSeconds(sessionTtlSeconds),
-                faultInjection);
+                faultInjection, snapshots);
         KvNode node = KvNode.start(nodeConfig);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -5,6 +5,7 @@ import io.raftkv.core.Role;
 import io.raftkv.kv.server.node.KvNode;
 import io.raftkv.kv.server.node.NodeConfig;
 import io.raftkv.kv.server.service.KvLimits;
+import io.raftkv.server.SnapshotPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -26,14 +27,20 @@ final class LocalKvCluster implements AutoCloseable {
     private final Map<NodeId, InetSocketAddress> bootstrap = new LinkedHashMap<>();
 
     private final boolean faultInjection;
+    private final SnapshotPolicy snapshots;
 
     LocalKvCluster(Path root, int size) {
         this(root, size, true);
     }
 
     LocalKvCluster(Path root, int size, boolean faultInjection) {
+        this(root, size, faultInjection, SnapshotPolicy.defaults());
+    }
+
+    LocalKvCluster(Path root, int size, boolean faultInjection, SnapshotPolicy snapshots) {
         this.root = root;
         this.faultInjection = faultInjection;
+        this.snapshots = snapshots;
         for (int i = 1; i <= size; i++) {
             bootstrap.put(NodeId.of("n" + i), new InetSocketAddress("127.0.0.1", 0));
         }
@@ -45,7 +52,8 @@ final class LocalKvCluster implements AutoCloseable {
     void start(NodeId id) {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         NodeConfig config = new NodeConfig(id, "test", root.resolve(id.value()), any, any, any, bootstrap,
-                Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1), faultInjection);
+                Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1), faultInjection,
+                snapshots);
         try {
             KvNode node = KvNode.start(config);
             nodes.put(id, node);

@@ -143,6 +143,7 @@ public final class RaftServer<R> implements AutoCloseable {
     private final SnapshotReceiver receiver;
     /** Loop thread: a received snapshot stepped into the core this turn, installed if the core's Ready says so. */
     private SnapshotReceiver.Staged staged;
+    private final SnapshotCounters snapshotCounters = new SnapshotCounters();
     /** Outgoing transfers by follower (created and removed on the loop thread, acknowledged from the transport). */
     private final Map<NodeId, SnapshotSender> senders = new ConcurrentHashMap<>();
     private volatile boolean running = true;
@@ -171,7 +172,7 @@ public final class RaftServer<R> implements AutoCloseable {
         this.lastStatus = node.status();
         this.snapshotWriter = Executors.newSingleThreadExecutor(r -> daemon(r, "raft-snapshot-" + id));
         this.snapshotReceiving = Executors.newSingleThreadExecutor(r -> daemon(r, "raft-snapshot-in-" + id));
-        this.receiver = new SnapshotReceiver(id, storage, sender, () -> lastStatus.term(),
+        this.receiver = new SnapshotReceiver(id, storage, sender, () -> lastStatus.term(), snapshotCounters,
                 st -> enqueueFromApply(() -> stepReceivedSnapshot(st)));
         this.loopThread = new Thread(this::loop, "raft-loop-" + id);
         this.applyThread = new Thread(this::applyLoop, "raft-apply-" + id);
@@ -273,6 +274,11 @@ public final class RaftServer<R> implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** What this node did with snapshots since it started (for operators and tests). */
+    public SnapshotCounters snapshotCounters() {
+        return snapshotCounters;
     }
 
     /** The node's state as of the end of the latest loop turn (cheap; safe from any thread). */
@@ -711,6 +717,7 @@ public final class RaftServer<R> implements AutoCloseable {
             LOG.info("{}: snapshot {}/{} written ({} bytes) in {} ms", id, index, term, stored.dataBytes(),
                     (System.nanoTime() - started) / 1_000_000);
             enqueueFromApply(() -> compact(stored));
+            snapshotCounters.taken.incrementAndGet();
             completeSnapshotRequests(stored.meta(), null);
         } catch (IOException | RuntimeException e) {
             // A newer snapshot installed from the leader meanwhile also ends up here (publishing refuses an
@@ -770,6 +777,7 @@ public final class RaftServer<R> implements AutoCloseable {
         SnapshotSender s = new SnapshotSender(id, peer, term, snap, data, config.snapshots(), sender,
                 () -> running && lastStatus.term() == term && lastStatus.role() == Role.LEADER,
                 (p, ok, detail) -> enqueueFromApply(() -> {
+                    (ok ? snapshotCounters.sent : snapshotCounters.sendFailures).incrementAndGet();
                     senders.remove(p);
                     node.reportSnapshot(p, ok);
                 }));
@@ -802,6 +810,7 @@ public final class RaftServer<R> implements AutoCloseable {
         staged = null;
         StoredSnapshot stored = st.writer().publish();
         storage.installSnapshot(stored);
+        snapshotCounters.installed.incrementAndGet();
         lastWrittenIndex = meta.index();
         LOG.info("{}: installed snapshot {}/{} from {} ({} bytes)", id, meta.index(), meta.term(), st.leader(),
                 stored.dataBytes());

@@ -47,22 +47,18 @@ final class SnapshotReceiver {
     private final RaftStorage storage;
     private final MessageSender out;
     private final LongSupplier currentTerm;
+    private final SnapshotCounters counters;
     private final Completion completion;
     private Transfer current;
-    private long chunksRefused;
 
     SnapshotReceiver(NodeId self, RaftStorage storage, MessageSender out, LongSupplier currentTerm,
-                     Completion completion) {
+                     SnapshotCounters counters, Completion completion) {
         this.self = self;
         this.storage = storage;
         this.out = out;
         this.currentTerm = currentTerm;
+        this.counters = counters;
         this.completion = completion;
-    }
-
-    /** Chunks dropped for a failed checksum so far (for tests and status). */
-    long chunksRefused() {
-        return chunksRefused;
     }
 
     void receive(SnapshotChunk c) {
@@ -83,11 +79,18 @@ final class SnapshotReceiver {
             }
             Transfer t = current;
             long held = t.writer().bytesWritten();
+            if (c.data().length == 0 && c.offset() == 0 && held > 0) {
+                counters.transfersResumed.incrementAndGet(); // an offer for what is half here: continue
+                LOG.info("{}: resuming snapshot {} from {} at offset {}", self, t.meta().index(), c.from(), held);
+            }
+            if (c.data().length > 0) {
+                counters.chunksReceived.incrementAndGet();
+            }
             if (c.offset() == held && c.data().length > 0) {
                 CRC32C crc = new CRC32C();
                 crc.update(c.data());
                 if (crc.getValue() != c.crc()) {
-                    chunksRefused++;
+                    counters.chunksRefused.incrementAndGet();
                     LOG.warn("{}: snapshot {} chunk at offset {} from {} fails its checksum; asking for it again",
                             self, t.meta().index(), c.offset(), c.from());
                 } else {

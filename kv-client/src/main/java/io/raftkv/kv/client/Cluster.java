@@ -165,6 +165,14 @@ final class Cluster {
         });
     }
 
+    /** Asks the node at {@code e} to snapshot itself, no retries. */
+    CompletableFuture<SnapshotTaken> snapshot(Endpoint e, long timeoutMillis) {
+        ClientRequest.Builder req = ClientRequest.newBuilder().setVersion(ClientProtocol.VERSION)
+                .setTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .setSnapshot(io.raftkv.kv.api.proto.SnapshotRequest.getDefaultInstance());
+        return connection(e).send(req, timeoutMillis).thenApply(resp -> Responses.snapshot(e, resp));
+    }
+
     void close() {
         connections.values().forEach(Connection::close);
     }

@@ -284,6 +284,17 @@ public final class KvClient implements AutoCloseable {
         return status(Endpoint.parse(endpoint));
     }
 
+    /**
+     * Asks the node at {@code endpoint} ({@code host:port}) to snapshot its state and compact its log (every node
+     * does so on its own as its log grows; this is for operators and tests).
+     */
+    public CompletableFuture<SnapshotTaken> snapshot(String endpoint) {
+        if (closed) {
+            return closedFuture();
+        }
+        return callback(cluster.snapshot(Endpoint.parse(endpoint), Math.max(requestTimeout.toMillis(), 60_000)));
+    }
+
     /** The status of every endpoint, asked in parallel; unreachable ones are listed as failures. */
     public CompletableFuture<ClusterStatus> clusterStatus() {
         return callback(doClusterStatus());

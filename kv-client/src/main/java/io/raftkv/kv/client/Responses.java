@@ -76,6 +76,11 @@ final class Responses {
         return new ScanPage(items, r.getScan().getMore());
     }
 
+    static SnapshotTaken snapshot(Endpoint from, ClientResponse r) {
+        expect(from, r, ClientResponse.ResultCase.SNAPSHOT);
+        return new SnapshotTaken(from.toString(), r.getSnapshot().getIndex(), r.getSnapshot().getTerm());
+    }
+
     static NodeStatus status(Endpoint from, ClientResponse r) {
         expect(from, r, ClientResponse.ResultCase.STATUS);
         StatusResponse s = r.getStatus();

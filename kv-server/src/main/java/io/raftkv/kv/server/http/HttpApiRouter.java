@@ -88,6 +88,11 @@ final class HttpApiRouter {
             target.allowOnly(NO_PARAMS);
             return CompletableFuture.completedFuture(status());
         }
+        if (path.equals("/v1/admin/snapshot")) {
+            requireMethod(method, "POST");
+            target.allowOnly(NO_PARAMS);
+            return service.takeSnapshot().thenApply(m -> ApiResponse.ok(new Json.SnapshotTaken(m.index(), m.term())));
+        }
         if (path.equals("/v1/fault") || path.startsWith("/v1/fault/")) {
             target.allowOnly(NO_PARAMS);
             return CompletableFuture.completedFuture(fault(method, path.substring("/v1/fault".length()), body));
@@ -99,7 +104,7 @@ final class HttpApiRouter {
         }
         if (!path.startsWith(KV_PREFIX)) {
             throw ApiException.notFound("no endpoint at " + abbreviate(path)
-                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status");
+                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status, /v1/admin/snapshot");
         }
         String rawKey = path.substring(KV_PREFIX.length());
         // Only POST has a sub-resource (cas); for every other method the whole remainder is the key, so
@@ -254,7 +259,7 @@ final class HttpApiRouter {
         s.configuration().learners().forEach(l -> members.add(new Json.Member(l.value(), "learner")));
         return ApiResponse.ok(new Json.Status(s.id().value(), RoleName.of(s.role()), s.term(),
                 s.leader() == null ? null : s.leader().value(), s.commitIndex(), s.appliedIndex(), s.lastIndex(),
-                0, members, faults == null ? null : faults.active()));
+                s.snapshotIndex(), members, faults == null ? null : faults.active()));
     }
 
 

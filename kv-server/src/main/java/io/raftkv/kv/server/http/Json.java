@@ -73,6 +73,10 @@ final class Json {
                   @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> faults) {
     }
 
+    /** {@code POST /v1/admin/snapshot}: what the snapshot covers (its last index and that entry's term). */
+    record SnapshotTaken(long index, long term) {
+    }
+
     /** Every error; {@code leader} only when known. */
     record ErrorBody(String error, String message, @JsonInclude(JsonInclude.Include.NON_NULL) String leader) {
     }

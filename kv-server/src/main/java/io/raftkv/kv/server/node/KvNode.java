@@ -89,7 +89,8 @@ public final class KvNode implements AutoCloseable {
         try {
             store = KvStateMachine.open(config.dataDir().resolve("kv"), config.sessionTtl());
             RaftConfig raftConfig = RaftConfig.builder(config.id()).leaseReads(true).build();
-            RaftServerConfig serverConfig = RaftServerConfig.of(raftConfig).withTick(config.tick());
+            RaftServerConfig serverConfig = RaftServerConfig.of(raftConfig).withTick(config.tick())
+                    .withSnapshots(config.snapshots());
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread th = new Thread(r, "kv-retry-" + config.id());
                 th.setDaemon(true);

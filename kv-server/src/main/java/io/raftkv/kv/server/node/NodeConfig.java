@@ -2,6 +2,7 @@ package io.raftkv.kv.server.node;
 
 import io.raftkv.core.NodeId;
 import io.raftkv.kv.server.service.KvLimits;
+import io.raftkv.server.SnapshotPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,11 +31,12 @@ import java.util.Objects;
 public record NodeConfig(NodeId id, String clusterId, Path dataDir, InetSocketAddress peerAddress,
                          InetSocketAddress clientAddress, InetSocketAddress httpAddress,
                          Map<NodeId, InetSocketAddress> initialCluster, Duration tick, Duration requestTimeout,
-                         KvLimits limits, Duration sessionTtl, boolean faultInjection) {
+                         KvLimits limits, Duration sessionTtl, boolean faultInjection, SnapshotPolicy snapshots) {
 
     public NodeConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(snapshots, "snapshots");
         initialCluster = Map.copyOf(initialCluster);
         if (!initialCluster.containsKey(id)) {
             throw new IllegalArgumentException("the initial cluster " + initialCluster.keySet()

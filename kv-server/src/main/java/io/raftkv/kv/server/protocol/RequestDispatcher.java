@@ -15,6 +15,7 @@ import io.raftkv.kv.api.proto.Member;
 import io.raftkv.kv.api.proto.PutResponse;
 import io.raftkv.kv.api.proto.ScanRequest;
 import io.raftkv.kv.api.proto.ScanResponse;
+import io.raftkv.kv.api.proto.SnapshotResponse;
 import io.raftkv.kv.api.proto.StatusResponse;
 import io.raftkv.kv.server.service.Consistency;
 import io.raftkv.kv.server.service.ErrorCode;
@@ -152,10 +153,13 @@ final class RequestDispatcher {
             case STATUS:
                 return CompletableFuture.completedFuture(ClientResponse.newBuilder().setId(id).setStatus(status())
                         .build());
+            case SNAPSHOT:
+                return service.takeSnapshot().thenApply(m -> ClientResponse.newBuilder().setId(id)
+                        .setSnapshot(SnapshotResponse.newBuilder().setIndex(m.index()).setTerm(m.term())).build());
             case OP_NOT_SET:
             default:
                 // OP_NOT_SET also covers an op from a newer protocol revision: its field is unknown here.
-                throw bad("the request has no operation (put, get, delete, cas, scan or status)");
+                throw bad("the request has no operation (put, get, delete, cas, scan, status or snapshot)");
         }
     }
 
@@ -184,8 +188,8 @@ final class RequestDispatcher {
                 .setLeader(s.leader() == null ? "" : s.leader().value())
                 .setCommitIndex(s.commitIndex())
                 .setAppliedIndex(s.appliedIndex())
-                .setLastIndex(s.lastIndex());
-        // snapshot_index stays 0: Status does not report it (the HTTP API reports 0 too).
+                .setLastIndex(s.lastIndex())
+                .setSnapshotIndex(s.snapshotIndex());
         s.configuration().voters().stream().sorted()
                 .forEach(v -> b.addMembers(Member.newBuilder().setId(v.value()).setRole("voter")));
         s.configuration().learners().stream().sorted()

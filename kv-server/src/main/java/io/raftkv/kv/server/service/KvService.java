@@ -154,6 +154,11 @@ public final class KvService {
         return raft.status();
     }
 
+    /** Snapshots this node's state and compacts its log; completes with what the snapshot covers. */
+    public CompletableFuture<io.raftkv.core.SnapshotMeta> takeSnapshot() {
+        return raft.takeSnapshot();
+    }
+
     /** Operations the store applied since it opened (retries answered from sessions excluded). */
     public long operationsApplied() {
         return store.operationsApplied();
