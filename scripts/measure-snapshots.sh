@@ -41,14 +41,19 @@ snap=$!
 bench --clients 16 --duration-seconds 20 --warmup-seconds 3 --value-size 256
 wait $snap || true
 grep -h "snapshot .* written" "$dir"/n?.log
-echo "== disk after compaction"; du -sh "$dir"/n?/raft "$dir"/n?/kv
-echo "== InstallSnapshot to a fresh follower (n3 wiped)"
-leader_line=$(java -jar "$jar" status --endpoints "$endpoints" | awk '$3=="leader"{print $1}')
-victim=3; [ "$leader_line" = "n3" ] && victim=2
+# The CLI answers once each snapshot is published; compaction follows on each node's loop right after.
+until java -jar "$jar" status --endpoints "$endpoints" | awk 'NR>1 && $7==0 {z=1} END {exit z}'; do sleep 1; done
+echo "== disk after compaction"; du -sh "$dir"/n?/raft "$dir"/n?/raft/snapshots "$dir"/n?/kv
+echo "== InstallSnapshot of the whole state to a follower left behind"
+leader=$(java -jar "$jar" status --endpoints "$endpoints" | awk '$3=="leader"{print substr($1,2)}')
+victim=3; [ "$leader" = "3" ] && victim=2
 kill -9 "${pids[$victim]}"; wait "${pids[$victim]}" 2>/dev/null || true
-rm -rf "$dir/n$victim"
+# Write past the compaction margin (10,000 entries) and snapshot the leader again: it no longer has the entries
+# the stopped follower needs next.
+bench --clients 64 --duration-seconds 5 --warmup-seconds 0 --value-size 256 >/dev/null
+java -jar "$jar" snapshot --endpoints "127.0.0.1:1720$leader" --timeout-ms 600000
 start "$victim"
-until grep -q "restored the state machine from snapshot" "$dir/n$victim.log"; do sleep 1; done
+until grep -q "n$victim: restored the state machine from snapshot" "$dir/n$victim.log"; do sleep 1; done
 grep -h "sent snapshot\|installed snapshot\|restored the state machine" "$dir"/n?.log
 java -jar "$jar" status --endpoints "$endpoints"
 du -sh "$dir"/n?/raft "$dir"/n?/kv

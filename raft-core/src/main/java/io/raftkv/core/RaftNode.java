@@ -738,6 +738,12 @@ public final class RaftNode {
 
     private void handleHeartbeat(HeartbeatRequest m) {
         // The leader caps the commit at our known match, so every index up to it is in our log.
+        if (m.commit() > log.lastIndex()) {
+            throw new RaftInvariantViolation("leader " + m.from() + " knows this node to hold entries up to "
+                    + m.commit() + " but its log ends at " + log.lastIndex() + ": this node lost acknowledged data "
+                    + "(a wiped or restored data directory, or a disk that lied about a sync). A node that lost its "
+                    + "data must not rejoin under its old id; remove it from the cluster and add it as a new member");
+        }
         log.commitTo(m.commit());
         send(new HeartbeatResponse(id, m.from(), term, m.readRound()));
     }

@@ -24,6 +24,9 @@ public final class SnapshotWriter implements Closeable {
     private final FileChannel channel;
     private final CRC32C crc = new CRC32C();
     private long bytes;
+    private long syncedBytes;
+    /** How much written data may wait for a sync (see {@link #data()}). */
+    private static final long SYNC_EVERY_BYTES = 8L << 20;
     private boolean published;
 
     SnapshotWriter(SnapshotStore store, Path tmp, long index, long term, Configuration configuration)
@@ -51,6 +54,12 @@ public final class SnapshotWriter implements Closeable {
                 ByteBuffer buf = ByteBuffer.wrap(b, off, len);
                 while (buf.hasRemaining()) {
                     bytes += channel.write(buf);
+                }
+                if (bytes - syncedBytes >= SYNC_EVERY_BYTES) {
+                    // Sync as we go: a gigabyte of dirty pages flushed at once stalls every other fsync on the
+                    // disk (the Raft log's, on the write path) for seconds, long enough to cost an election.
+                    channel.force(false);
+                    syncedBytes = bytes;
                 }
             }
         };
