@@ -27,16 +27,16 @@ final class TableReport {
                     limits.floorMs());
             out.println();
         }
-        out.printf("%-7s %-20s %-40s %10s %7s %8s %8s %8s %8s %8s %7s  %s%n", "target", "cell", "workload", "ops/s",
+        out.printf("%-7s %-24s %-56s %10s %7s %8s %8s %8s %8s %8s %7s  %s%n", "target", "cell", "workload", "ops/s",
                 "MB/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "leader@term before -> after");
         for (CellResult r : report.results()) {
             if (!r.ran()) {
-                out.printf("%-7s %-20s %-40s not run: %s%n", r.target(), r.cell().id(), r.cell().describe(), r.failure());
+                out.printf("%-7s %-24s %-56s not run: %s%n", r.target(), r.cell().id(), r.cell().describe(), r.failure());
                 continue;
             }
             RunOutcome o = r.outcome();
             LatencySummary l = o.latency();
-            out.printf(Locale.ROOT, "%-7s %-20s %-40s %,10.0f %7.2f %8.2f %8.2f %8.2f %8.2f %8.1f %,7d  %s -> %s%s%n",
+            out.printf(Locale.ROOT, "%-7s %-24s %-56s %,10.0f %7.2f %8.2f %8.2f %8.2f %8.2f %8.1f %,7d  %s -> %s%s%n",
                     r.target(), r.cell().id(), r.cell().describe(), o.throughput(), r.megabytesPerSecond(), l.p50(),
                     l.p90(), l.p99(), l.p999(), l.max(), o.errorCount(), r.before(), r.after(),
                     r.leaderChanged() ? "  LEADER CHANGED" : "");
@@ -62,7 +62,7 @@ final class TableReport {
                     out.println("errors by kind:");
                     header = true;
                 }
-                out.printf("  %-7s %-20s %s%n", r.target(), r.cell().id(), r.outcome().errors());
+                out.printf("  %-7s %-24s %s%n", r.target(), r.cell().id(), r.outcome().errors());
             }
         }
     }
@@ -82,7 +82,7 @@ final class TableReport {
                 long maxLag = r.server().nodes().stream().mapToLong(ServerView.NodeView::applyLag).max().orElse(0);
                 line.append(String.format(Locale.ROOT, "; max apply lag %,d", maxLag));
             }, () -> line.append("no leader answered before and after"));
-            out.printf("  %-7s %-20s %s%n", r.target(), r.cell().id(), line);
+            out.printf("  %-7s %-24s %s%n", r.target(), r.cell().id(), line);
             missing.computeIfAbsent(r.target(), t -> new LinkedHashSet<>()).addAll(r.server().missingCounters());
         }
         missing.forEach((target, counters) -> {
@@ -99,10 +99,10 @@ final class TableReport {
         out.println();
         out.println("raftkv vs etcd, same session (throughput ratio raftkv/etcd; p99 ratio etcd/raftkv; above 1 "
                 + "favours raftkv):");
-        out.printf("  %-20s %12s %12s %7s %11s %11s %7s%n", "cell", "raftkv ops/s", "etcd ops/s", "ratio",
+        out.printf("  %-24s %12s %12s %7s %11s %11s %7s%n", "cell", "raftkv ops/s", "etcd ops/s", "ratio",
                 "raftkv p99", "etcd p99", "ratio");
         for (Comparison c : report.comparisons()) {
-            out.printf(Locale.ROOT, "  %-20s %,12.0f %,12.0f %7s %8.2f ms %8.2f ms %7s%n", c.cellId(),
+            out.printf(Locale.ROOT, "  %-24s %,12.0f %,12.0f %7s %8.2f ms %8.2f ms %7s%n", c.cellId(),
                     c.raftkvOpsPerSec(), c.etcdOpsPerSec(), ratio(c.throughputRatio()), c.raftkvP99Ms(), c.etcdP99Ms(),
                     ratio(c.p99Ratio()));
         }
@@ -118,7 +118,7 @@ final class TableReport {
         for (CellResult r : report.results()) {
             if (r.ran() && r.cell().load().clients() == 1 && r.cell().workload().kind() == Workload.Kind.PUT
                     && r.cell().nodes() == NodeSelection.LEADER && limits.floorMs() > 0) {
-                lines.add(String.format(Locale.ROOT, "  %-7s %-20s p50 %.3f ms = %.1f x the floor", r.target(),
+                lines.add(String.format(Locale.ROOT, "  %-7s %-24s p50 %.3f ms = %.1f x the floor", r.target(),
                         r.cell().id(), r.outcome().latency().p50(), r.outcome().latency().p50() / limits.floorMs()));
             }
         }
