@@ -60,8 +60,9 @@ final class LoadRun {
             reporter.scheduleAtFixedRate(() -> {
                 Measurements.Interval i = m.interval();
                 long now = System.nanoTime();
-                progress.interval((now - origin) / 1e9, now - window.startNanos() >= 0, i.successes(), i.errors(),
-                        i.latency());
+                // An interval that began before the end of the warm-up holds warm-up operations: call it warm-up.
+                boolean measuring = now - TimeUnit.SECONDS.toNanos(1) - window.startNanos() >= 0;
+                progress.interval((now - origin) / 1e9, measuring, i.successes(), i.errors(), i.latency());
             }, 1, 1, TimeUnit.SECONDS);
             for (int c = 0; c < shape.clients(); c++) {
                 new ClientLoop(connections.get(c % connections.size()), workload,
