@@ -1,5 +1,6 @@
 package io.raftkv.bench.storage;
 
+import io.raftkv.bench.BenchDirs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
 package io.raftkv.bench.storage;
 
+import io.raftkv.bench.BenchDirs;
 import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.NodeId;

@@ -1,4 +1,4 @@
-package io.raftkv.bench.storage;
+package io.raftkv.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,20 +7,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Temporary directories of the storage benchmarks. */
-final class BenchDirs {
+/** Temporary directories of the benchmarks: where to create them, and removing them afterwards. */
+public final class BenchDirs {
 
     private BenchDirs() {
     }
 
     /** The directory to create temporary directories in: {@code dir}, or {@code java.io.tmpdir} if empty. */
-    static Path base(String dir) throws IOException {
+    public static Path base(String dir) throws IOException {
         Path base = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
         Files.createDirectories(base);
         return base;
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    /** Deletes {@code root} and everything below it; nothing if it does not exist. */
+    public static void deleteRecursively(Path root) throws IOException {
         if (root == null || !Files.exists(root)) {
             return;
         }

@@ -1,0 +1,66 @@
+package io.raftkv.bench.load.local;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The raw fsync rate of a directory's file system: append 4 KiB, {@code force(false)} (fdatasync), repeat, as a
+ * write-ahead log that syncs every write would. The same measurement as the JMH {@code FsyncRateBenchmark}'s
+ * {@code append4KiBAndFsync}, small enough to run before every benchmark session.
+ */
+final class FsyncProbe {
+
+    private static final int BLOCK = 4 << 10;
+    /** The file is started again after this much, so that a long probe stays small. */
+    private static final long MAX_FILE_BYTES = 64L << 20;
+
+    /**
+     * @param perSecond fsyncs per second
+     * @param p50Ms     median time of one append and fsync
+     * @param p99Ms     99th percentile
+     */
+    record Result(double perSecond, double p50Ms, double p99Ms) {
+    }
+
+    private FsyncProbe() {
+    }
+
+    static Result run(Path directory, Duration duration) throws IOException {
+        Files.createDirectories(directory);
+        Path file = Files.createTempFile(directory, "fsync-probe", ".dat");
+        byte[] bytes = new byte[BLOCK];
+        new SplittableRandom(7).nextBytes(bytes); // incompressible, like real entries
+        ByteBuffer block = ByteBuffer.allocateDirect(BLOCK).put(bytes).flip();
+        Histogram h = new Histogram(3);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            long start = System.nanoTime();
+            long end = start + duration.toNanos();
+            long position = 0;
+            long now = start;
+            while (now < end) {
+                if (position >= MAX_FILE_BYTES) {
+                    ch.truncate(0);
+                    position = 0;
+                }
+                long t0 = System.nanoTime();
+                block.rewind();
+                position += ch.write(block, position);
+                ch.force(false);
+                now = System.nanoTime();
+                h.recordValue(now - t0);
+            }
+            double seconds = (now - start) / 1e9;
+            return new Result(h.getTotalCount() / seconds, h.getValueAtPercentile(50) / 1e6,
+                    h.getValueAtPercentile(99) / 1e6);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.raftkv.bench.load.local;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What this machine allows, measured in the same session as the cells so that they can be read against it: the
+ * fsync rate of the disk under the data directory and the loopback TCP round trip. A put acknowledged by a
+ * majority needs at least one fsync and one round trip, so their sum is the floor of a single client's put
+ * latency.
+ *
+ * @param directory       where the fsyncs were measured
+ * @param fsyncsPerSecond 4 KiB appends each followed by an fsync, one after another
+ * @param fsyncP50Ms      their median time
+ * @param fsyncP99Ms      their 99th percentile
+ * @param rttP50Ms        loopback TCP round trip (1 byte each way), median
+ * @param rttP99Ms        its 99th percentile
+ */
+public record MachineLimits(String directory, double fsyncsPerSecond, double fsyncP50Ms, double fsyncP99Ms,
+                            double rttP50Ms, double rttP99Ms) {
+
+    /** Measures both, each for about {@code each}. */
+    public static MachineLimits measure(Path directory, Duration each) throws IOException {
+        FsyncProbe.Result fsync = FsyncProbe.run(directory, each);
+        LoopbackProbe.Result rtt = LoopbackProbe.run(each);
+        return new MachineLimits(directory.toString(), fsync.perSecond(), fsync.p50Ms(), fsync.p99Ms(),
+                rtt.p50Ms(), rtt.p99Ms());
+    }
+
+    /** One fsync plus one loopback round trip (medians): what a single client's put cannot beat. */
+    public double floorMs() {
+        return fsyncP50Ms + rttP50Ms;
+    }
+}
