@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 load_seconds="${1:-240}"
 dir=/tmp/raftkv-snapmeasure
 jar="$root/cli/target/raftkv.jar"
-[ -f "$jar" ] || (cd "$root" && ./mvnw -q -B -pl cli -am package -DskipTests)
+[ -f "$jar" ] && [ -f "$root/bench/target/raftkv-bench.jar" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 rm -rf "$dir"; mkdir -p "$dir"
 cluster="n1=127.0.0.1:17101,n2=127.0.0.1:17102,n3=127.0.0.1:17103"
 endpoints="127.0.0.1:17201,127.0.0.1:17202,127.0.0.1:17203"
@@ -28,7 +28,8 @@ stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait
 trap stop_all EXIT
 for i in 1 2 3; do start "$i"; done
 until java -jar "$jar" status --endpoints "$endpoints" >/dev/null 2>&1; do sleep 0.5; done
-bench() { java -jar "$jar" bench --endpoints "$endpoints" "$@"; }
+# The load generator (bench module); sequential 8-byte keys over a key space larger than any run writes.
+bench() { "$root/bin/raftkv" bench --endpoints "$endpoints" --no-progress --key-space 10000000 "$@"; }
 echo "== loading: $load_seconds s of 256-byte puts, 64 clients"
 bench --clients 64 --duration-seconds "$load_seconds" --warmup-seconds 0 --value-size 256
 java -jar "$jar" status --endpoints "$endpoints"

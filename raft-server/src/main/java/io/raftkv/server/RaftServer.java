@@ -749,7 +749,20 @@ public final class RaftServer<R> implements AutoCloseable {
             return; // a snapshot from the leader replaced the log meanwhile
         }
         try {
-            storage.compactTo(stored, config.snapshots().keepEntries());
+            long started = System.nanoTime();
+            Runnable deletion = storage.compactDeferringDeletion(stored, config.snapshots().keepEntries());
+            long detached = System.nanoTime();
+            // Deleting the files off the loop: a gigabyte of segments takes long enough to delay heartbeats.
+            Runnable delete = () -> {
+                deletion.run();
+                LOG.info("{}: compacted the log to snapshot {} ({} ms on the loop, {} ms deleting files)", id,
+                        stored.index(), (detached - started) / 1_000_000, (System.nanoTime() - detached) / 1_000_000);
+            };
+            try {
+                snapshotWriter.execute(delete);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                delete.run();
+            }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("compacting the log to " + stored.index() + " failed", e);
         }

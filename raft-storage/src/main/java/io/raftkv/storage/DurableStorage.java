@@ -213,16 +213,30 @@ public final class DurableStorage implements RaftStorage {
      */
     @Override
     public void compactTo(StoredSnapshot meta, long keepEntries) throws IOException {
-        snapshot = meta;
-        long keep = Math.max(0, keepEntries);
-        marginStart = Math.max(marginStart, meta.index() + 1 - keep);
-        log.removePrefix(meta.index() - keep);
+        compactDeferringDeletion(meta, keepEntries).run();
     }
 
     /**
      * Records that {@code meta} (a snapshot received from the leader) is published: a log that holds the
      * snapshot's last entry keeps what follows it; any other log is discarded.
      */
+    @Override
+    public Runnable compactDeferringDeletion(StoredSnapshot meta, long keepEntries) throws IOException {
+        snapshot = meta;
+        long keep = Math.max(0, keepEntries);
+        marginStart = Math.max(marginStart, meta.index() + 1 - keep);
+        List<java.nio.file.Path> files = log.detachPrefix(meta.index() - keep);
+        java.nio.file.Path dir = directory.logDirectory();
+        return () -> {
+            try {
+                SegmentedLog.deleteDetached(dir, files);
+            } catch (IOException e) {
+                // Left-over segments only make the log start earlier than it needs to; the next start removes them.
+                LOG.warn("{}: deleting compacted log segments failed: {}", dir, e.toString());
+            }
+        };
+    }
+
     @Override
     public void installSnapshot(StoredSnapshot meta) throws IOException {
         snapshot = meta;

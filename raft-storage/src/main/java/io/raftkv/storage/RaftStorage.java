@@ -40,6 +40,15 @@ public interface RaftStorage extends LogStorage, Closeable {
     void compactTo(StoredSnapshot snapshot, long keepEntries) throws IOException;
 
     /**
+     * Like {@link #compactTo}, but the removed log files are deleted only when the returned task runs (on any
+     * thread): deleting a gigabyte of segments takes long enough to hold up the thread that owns the log.
+     */
+    default Runnable compactDeferringDeletion(StoredSnapshot snapshot, long keepEntries) throws IOException {
+        compactTo(snapshot, keepEntries);
+        return () -> { };
+    }
+
+    /**
      * Records that {@code snapshot} (received from the leader, already published) replaces the log: a log that
      * holds the snapshot's last entry keeps what follows it; any other log is discarded.
      */

@@ -375,6 +375,32 @@ public final class SegmentedLog implements Closeable {
     }
 
     /** Deletes a segment file durably (the directory is synced before anything else happens). */
+    /**
+     * Like {@link #removePrefix} but leaves deleting the files to the caller, who may do it on another thread:
+     * the segments are closed and no longer part of the log, and their paths returned, oldest first. Deleting
+     * them in that order keeps what a crash leaves a contiguous log; one left on disk only makes the log start
+     * earlier, before the snapshot that covers it.
+     */
+    public List<Path> detachPrefix(long index) throws IOException {
+        List<Path> detached = new ArrayList<>();
+        while (segments.size() > 1 && segments.get(0).lastIndex() <= index) {
+            Segment s = segments.remove(0);
+            s.close();
+            unsynced.remove(s);
+            detached.add(s.path());
+        }
+        cache.removeThrough(Math.min(index, firstIndex() - 1));
+        return detached;
+    }
+
+    /** Deletes segment files {@link #detachPrefix detached} from the log in {@code dir}, oldest first. */
+    public static void deleteDetached(Path dir, List<Path> files) throws IOException {
+        for (Path p : files) {
+            Files.deleteIfExists(p);
+            FileSync.directory(dir);
+        }
+    }
+
     private void deleteSegment(Segment s) throws IOException {
         s.close();
         Files.deleteIfExists(s.path());

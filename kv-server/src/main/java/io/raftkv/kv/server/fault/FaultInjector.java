@@ -152,6 +152,11 @@ public final class FaultInjector implements FaultControl {
             }
 
             @Override
+            public Runnable compactDeferringDeletion(StoredSnapshot snapshot, long keepEntries) throws IOException {
+                return next.compactDeferringDeletion(snapshot, keepEntries);
+            }
+
+            @Override
             public void installSnapshot(StoredSnapshot snapshot) throws IOException {
                 slow();
                 next.installSnapshot(snapshot);
