@@ -14,6 +14,7 @@ import io.raftkv.core.Role;
 import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.Status;
 import io.raftkv.core.TransferResult;
+import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.core.message.SnapshotChunk;
@@ -144,6 +145,11 @@ public final class RaftServer<R> implements AutoCloseable {
     /** Loop thread: a received snapshot stepped into the core this turn, installed if the core's Ready says so. */
     private SnapshotReceiver.Staged staged;
     private final SnapshotCounters snapshotCounters = new SnapshotCounters();
+    private final RuntimeCounters counters = new RuntimeCounters();
+    /** Loop thread: when the current turn began (the entries the leader appends in it arrived by then). */
+    private long turnStartNanos;
+    /** Loop thread: the leader's appended, not yet committed batches, for the commit latency counter. */
+    private final PendingCommits pendingCommits = new PendingCommits(4096);
     /** Outgoing transfers by follower (created and removed on the loop thread, acknowledged from the transport). */
     private final Map<NodeId, SnapshotSender> senders = new ConcurrentHashMap<>();
     private volatile boolean running = true;
@@ -281,6 +287,11 @@ public final class RaftServer<R> implements AutoCloseable {
         return snapshotCounters;
     }
 
+    /** Counts of the runtime's work since it started: batching, fsyncs, commit latency, reads (for operators). */
+    public RuntimeCounters counters() {
+        return counters;
+    }
+
     /** The node's state as of the end of the latest loop turn (cheap; safe from any thread). */
     public Status status() {
         return lastStatus;
@@ -369,6 +380,7 @@ public final class RaftServer<R> implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
+                turnStartNanos = System.nanoTime();
                 batch.add(first);
                 inbox.drainTo(batch, MAX_TASKS_PER_TURN);
                 for (Runnable task : batch) {
@@ -392,8 +404,12 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     private void handleReadys() throws IOException, InterruptedException {
+        if (node.hasReady()) {
+            counters.turns.incrementAndGet();
+        }
         while (node.hasReady()) {
             Ready rd = node.ready();
+            countSent(rd.messages());
             // The leader's appends go out before its own write (Raft dissertation 10.2.1); it counts itself
             // towards commitment only once advance() reports the write durable.
             for (RaftMessage m : rd.messages()) {
@@ -405,25 +421,46 @@ public final class RaftServer<R> implements AutoCloseable {
             }
             if (rd.hardState() != null) {
                 storage.writeHardState(rd.hardState());
+                counters.hardStateWrites.incrementAndGet();
             }
             if (rd.snapshot() != null) {
                 installReceivedSnapshot(rd.snapshot());
             }
             if (!rd.entries().isEmpty()) {
-                storage.append(rd.entries());
+                List<Entry> written = rd.entries();
+                storage.append(written);
+                long syncStart = System.nanoTime();
                 storage.sync();
-                failReplacedProposals(rd.entries());
+                counters.fsyncNanos.addAndGet(System.nanoTime() - syncStart);
+                counters.fsyncs.incrementAndGet();
+                counters.entriesPersisted.addAndGet(written.size());
+                failReplacedProposals(written);
+                if (node.role() == Role.LEADER) {
+                    long firstNew = written.get(0).index();
+                    long lastNew = written.get(written.size() - 1).index();
+                    counters.proposals.addAndGet(lastNew - firstNew + 1);
+                    pendingCommits.appended(firstNew, lastNew, turnStartNanos);
+                } else {
+                    pendingCommits.clear();
+                }
             }
+            countSent(rd.messagesAfterPersist());
             for (RaftMessage m : rd.messagesAfterPersist()) {
                 sender.send(m);
             }
             if (!rd.committedEntries().isEmpty()) {
+                List<Entry> committed = rd.committedEntries();
+                pendingCommits.committed(committed.get(committed.size() - 1).index(), System.nanoTime(), counters);
                 // Waits (back-pressure) while the apply thread lags far behind; gives up only when stopping.
                 while (!applyQueue.offer(new ApplyEntries(rd.committedEntries()), 100, TimeUnit.MILLISECONDS)) {
                     if (!running) {
                         return;
                     }
                 }
+            }
+            if (!rd.readStates().isEmpty()) {
+                counters.reads.addAndGet(rd.readStates().size());
+                counters.readRounds.incrementAndGet();
             }
             for (ReadState rs : rd.readStates()) {
                 CompletableFuture<Long> f = reads.remove(rs.requestId());
@@ -452,6 +489,19 @@ public final class RaftServer<R> implements AutoCloseable {
                 }
             }
             node.advance(rd);
+        }
+    }
+
+    private void countSent(List<RaftMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        counters.messagesSent.addAndGet(messages.size());
+        for (RaftMessage m : messages) {
+            if (m instanceof AppendEntriesRequest a && !a.entries().isEmpty()) {
+                counters.appendsSent.incrementAndGet();
+                counters.entriesSent.addAndGet(a.entries().size());
+            }
         }
     }
 
@@ -620,6 +670,8 @@ public final class RaftServer<R> implements AutoCloseable {
             }
         }
         List<R> results = commands.isEmpty() ? List.of() : stateMachine.apply(commands);
+        counters.appliedEntries.addAndGet(entries.size());
+        counters.applyBatches.incrementAndGet();
         if (results.size() != commands.size()) {
             throw new IllegalStateException("state machine returned " + results.size() + " results for "
                     + commands.size() + " commands");

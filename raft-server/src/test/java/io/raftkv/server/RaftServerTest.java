@@ -58,6 +58,39 @@ class RaftServerTest {
     }
 
     @Test
+    void theCountersShowBatchingFsyncsCommitsAndReads() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            leader.propose(cmd("warm=1")).get(10, TimeUnit.SECONDS);
+            RuntimeCounters n = leader.counters();
+            long persisted0 = n.entriesPersisted();
+            long applied0 = n.appliedEntries();
+            long committed0 = n.committedAsLeader();
+            List<CompletableFuture<String>> writes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                writes.add(leader.propose(cmd("b" + i + "=" + i)));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            leader.readBarrier().get(10, TimeUnit.SECONDS);
+            assertThat(n.entriesPersisted() - persisted0).isGreaterThanOrEqualTo(200);
+            assertThat(n.fsyncs()).isPositive().isLessThanOrEqualTo(n.entriesPersisted());
+            assertThat(n.fsyncNanos()).isPositive();
+            assertThat(n.appliedEntries() - applied0).isGreaterThanOrEqualTo(200);
+            assertThat(n.applyBatches()).isPositive().isLessThanOrEqualTo(n.appliedEntries());
+            assertThat(n.committedAsLeader() - committed0).isGreaterThanOrEqualTo(200);
+            assertThat(n.commitLatencyNanos()).isPositive();
+            assertThat(n.proposals()).isGreaterThanOrEqualTo(n.committedAsLeader());
+            assertThat(n.appendsSent()).isPositive();
+            assertThat(n.entriesSent()).isGreaterThanOrEqualTo(n.appendsSent());
+            assertThat(n.reads()).isPositive();
+            assertThat(n.readRounds()).isPositive().isLessThanOrEqualTo(n.reads());
+            assertThat(n.byGroup().get("storage")).containsEntry("entriesPersisted", n.entriesPersisted());
+            RaftServer<String> follower = c.followers().values().iterator().next();
+            await().atMost(DEADLINE).until(() -> follower.counters().entriesPersisted() >= 201);
+        }
+    }
+
+    @Test
     void readBarriersOnEveryNodeSeeEveryAcknowledgedWrite() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
             RaftServer<String> leader = awaitLeader(c);

@@ -2,6 +2,7 @@ package io.raftkv.kv.server.http;
 
 import io.raftkv.core.NodeId;
 import io.raftkv.core.Status;
+import io.raftkv.kv.server.metrics.NodeMetrics;
 import io.raftkv.kv.server.service.Consistency;
 import io.raftkv.kv.server.service.ErrorCode;
 import io.raftkv.kv.server.service.KvException;
@@ -9,6 +10,7 @@ import io.raftkv.kv.server.service.KvService;
 import io.raftkv.kv.server.service.RoleName;
 import io.raftkv.kv.server.store.KvResult;
 import io.raftkv.kv.server.store.KvStateMachine;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,7 @@ final class HttpApiRouter {
     static final String KV_PREFIX = "/v1/kv/";
     static final String CAS_SUFFIX = "/cas";
     static final int DEFAULT_SCAN_LIMIT = 100;
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     /** Seconds a client should wait before retrying a 503. */
     static final String RETRY_AFTER_SECONDS = "1";
     /**
@@ -52,6 +55,7 @@ final class HttpApiRouter {
     private final Executor readExecutor;
     /** Null when fault injection is disabled: the fault endpoints then answer 403. */
     private final FaultControl faults;
+    private final NodeMetrics metrics;
 
     /**
      * @param service      the node's KV operations
@@ -59,8 +63,10 @@ final class HttpApiRouter {
      * @param readExecutor runs stale reads, which KvService serves synchronously from RocksDB on the calling
      *                     thread; that thread must not be an event loop
      */
-    HttpApiRouter(KvService service, Duration timeout, Executor readExecutor, FaultControl faults) {
+    HttpApiRouter(KvService service, Duration timeout, Executor readExecutor, FaultControl faults,
+                  NodeMetrics metrics) {
         this.service = service;
+        this.metrics = metrics;
         this.timeout = timeout;
         this.readExecutor = readExecutor;
         this.faults = faults;
@@ -88,6 +94,12 @@ final class HttpApiRouter {
             target.allowOnly(NO_PARAMS);
             return CompletableFuture.completedFuture(status());
         }
+        if (path.equals("/metrics")) {
+            requireMethod(method, "GET");
+            target.allowOnly(NO_PARAMS);
+            return CompletableFuture.completedFuture(new ApiResponse(200, PROMETHEUS_TEXT,
+                    metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of()));
+        }
         if (path.equals("/v1/admin/snapshot")) {
             requireMethod(method, "POST");
             target.allowOnly(NO_PARAMS);
@@ -104,7 +116,7 @@ final class HttpApiRouter {
         }
         if (!path.startsWith(KV_PREFIX)) {
             throw ApiException.notFound("no endpoint at " + abbreviate(path)
-                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status, /v1/admin/snapshot");
+                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status, /v1/admin/snapshot, /metrics");
         }
         String rawKey = path.substring(KV_PREFIX.length());
         // Only POST has a sub-resource (cas); for every other method the whole remainder is the key, so
@@ -259,7 +271,7 @@ final class HttpApiRouter {
         s.configuration().learners().forEach(l -> members.add(new Json.Member(l.value(), "learner")));
         return ApiResponse.ok(new Json.Status(s.id().value(), RoleName.of(s.role()), s.term(),
                 s.leader() == null ? null : s.leader().value(), s.commitIndex(), s.appliedIndex(), s.lastIndex(),
-                s.snapshotIndex(), members, faults == null ? null : faults.active()));
+                s.snapshotIndex(), members, faults == null ? null : faults.active(), service.metrics()));
     }
 
 

@@ -13,6 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.raftkv.kv.server.service.KvLimits;
+import io.raftkv.kv.server.metrics.NodeMetrics;
 import io.raftkv.kv.server.service.KvService;
 import io.raftkv.kv.server.net.ConnectionLimitedListener;
 import java.io.IOException;
@@ -108,6 +109,7 @@ public final class HttpApiServer implements AutoCloseable {
     private final boolean ownsGroup;
     private final ThreadPoolExecutor readPool;
     private final HttpApiRouter router;
+    private final NodeMetrics metrics;
     private final ChannelGroup channels = new DefaultChannelGroup("kv-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger connections = new AtomicInteger();
     private final int maxInitialLineBytes;
@@ -156,7 +158,8 @@ public final class HttpApiServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(options.maxQueuedReads()), new DefaultThreadFactory("kv-http-read", true),
                 new ThreadPoolExecutor.AbortPolicy());
         this.readPool.allowCoreThreadTimeOut(true);
-        this.router = new HttpApiRouter(service, options.requestTimeout(), readPool, faults);
+        this.metrics = new NodeMetrics(service);
+        this.router = new HttpApiRouter(service, options.requestTimeout(), readPool, faults, metrics);
         KvLimits limits = service.limits();
         // A scan names two keys, each possibly fully percent-encoded (3 characters a byte), plus the rest.
         this.maxInitialLineBytes = Math.max(4096, 6 * limits.maxKeyBytes() + 1024);
@@ -200,5 +203,6 @@ public final class HttpApiServer implements AutoCloseable {
         closed = true;
         ConnectionLimitedListener.shutdown(serverChannel, channels, ownsGroup ? group : null, SHUTDOWN_TIMEOUT);
         readPool.shutdownNow();
+        metrics.close();
     }
 }

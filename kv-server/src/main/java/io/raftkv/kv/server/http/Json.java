@@ -67,10 +67,14 @@ final class Json {
     record Member(String id, String role) {
     }
 
-    /** {@code GET /v1/status}. {@code leader} is null (JSON null) while no leader is known. */
+    /**
+     * {@code GET /v1/status}. {@code leader} is null (JSON null) while no leader is known; {@code metrics} holds
+     * the node's counters by group ({@code KvService#metrics}).
+     */
     record Status(String id, String role, long term, String leader, long commitIndex, long appliedIndex,
                   long lastIndex, long snapshotIndex, List<Member> members,
-                  @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> faults) {
+                  @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> faults,
+                  Map<String, Map<String, Long>> metrics) {
     }
 
     /** {@code POST /v1/admin/snapshot}: what the snapshot covers (its last index and that entry's term). */

@@ -9,8 +9,13 @@ import io.raftkv.kv.server.store.KvResult;
 import io.raftkv.kv.server.store.KvStateMachine;
 import io.raftkv.server.RaftException;
 import io.raftkv.server.RaftServer;
+import io.raftkv.server.SnapshotCounters;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -152,6 +157,23 @@ public final class KvService {
     /** The node's Raft state and the store's applied index. */
     public Status status() {
         return raft.status();
+    }
+
+    /**
+     * The node's counters by group (storage, replication, commit, loop, read, apply, snapshot, store, jvm), each a
+     * total since the process started except the JVM's heap figures, which are current.
+     */
+    public Map<String, Map<String, Long>> metrics() {
+        Map<String, Map<String, Long>> m = new LinkedHashMap<>(raft.counters().byGroup());
+        SnapshotCounters sc = raft.snapshotCounters();
+        m.put("snapshot", Map.of("taken", sc.taken(), "installed", sc.installed(), "sent", sc.sent(),
+                "sendFailures", sc.sendFailures(), "chunksReceived", sc.chunksReceived(),
+                "chunksRefused", sc.chunksRefused(), "transfersResumed", sc.transfersResumed()));
+        m.put("store", Map.of("operationsApplied", store.operationsApplied()));
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        m.put("jvm", Map.of("heapUsedBytes", heap.getUsed(), "heapCommittedBytes", heap.getCommitted(),
+                "heapMaxBytes", heap.getMax()));
+        return m;
     }
 
     /** Snapshots this node's state and compacts its log; completes with what the snapshot covers. */

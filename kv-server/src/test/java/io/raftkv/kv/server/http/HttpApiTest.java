@@ -295,6 +295,31 @@ class HttpApiTest {
         assertThat(s.get("members")).hasSize(1);
         assertThat(s.get("members").get(0).get("id").asText()).isEqualTo("n1");
         assertThat(s.get("members").get(0).get("role").asText()).isEqualTo("voter");
+        JsonNode m = s.get("metrics");
+        assertThat(m.get("storage").get("fsyncs").asLong()).isPositive();
+        assertThat(m.get("storage").get("entriesPersisted").asLong())
+                .isGreaterThanOrEqualTo(m.get("storage").get("fsyncs").asLong());
+        assertThat(m.get("apply").get("entries").asLong()).isPositive();
+        assertThat(m.get("commit").get("entries").asLong()).isPositive();
+        assertThat(m.get("store").get("operationsApplied").asLong()).isPositive();
+        assertThat(m.get("jvm").get("heapUsedBytes").asLong()).isPositive();
+        assertThat(m.get("snapshot").get("taken").asLong()).isZero();
+    }
+
+    @Test
+    void metricsAreServedInThePrometheusTextFormat() throws Exception {
+        send("PUT", "/v1/kv/metrics-key", "x");
+        HttpResponse<byte[]> resp = send("GET", "/metrics", null);
+        assertThat(resp.statusCode()).isEqualTo(200);
+        assertThat(resp.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("text/plain; version=0.0.4"));
+        String text = new String(resp.body(), StandardCharsets.UTF_8);
+        assertThat(text).containsPattern("(?m)^raftkv_storage_fsyncs_total\\{node=\"n1\"} [1-9]")
+                .containsPattern("(?m)^raftkv_raft_is_leader\\{node=\"n1\"} 1\\.0$")
+                .containsPattern("(?m)^raftkv_raft_commit_index\\{node=\"n1\"} [1-9]")
+                .contains("raftkv_commit_latency_nanos_total")
+                .contains("jvm_memory_used_bytes");
+        assertMethodNotAllowed("POST", "/metrics", "GET");
     }
 
     @Test
