@@ -22,11 +22,12 @@ import java.util.Objects;
  * @param etcdBinary      the etcd executable
  * @param progress        print a progress line every second
  * @param seed            for values, keys and the mix
+ * @param clusterWarmup   unreported load on each freshly started cluster before the first cell (zero: none)
  */
 public record BenchPlan(List<Cell> cells, List<String> targets, boolean startClusters, int clusterSize,
                         List<String> endpoints, List<String> httpEndpoints, Duration requestTimeout,
                         Path baseDirectory, boolean keepData, List<String> raftkvServer, String etcdBinary,
-                        boolean progress, long seed) {
+                        boolean progress, long seed, Duration clusterWarmup) {
 
     public BenchPlan {
         cells = List.copyOf(cells);
@@ -36,6 +37,7 @@ public record BenchPlan(List<Cell> cells, List<String> targets, boolean startClu
         raftkvServer = List.copyOf(raftkvServer);
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(baseDirectory, "baseDirectory");
+        Objects.requireNonNull(clusterWarmup, "clusterWarmup");
         if (cells.isEmpty()) {
             throw new IllegalArgumentException("no cells to run (does --cells match any cell id?)");
         }
