@@ -96,7 +96,7 @@ public final class RaftServer<R> implements AutoCloseable {
     private sealed interface ApplyWork permits ApplyEntries, RestoreSnapshot, Wake {
     }
 
-    private record ApplyEntries(List<Entry> entries) implements ApplyWork {
+    private record ApplyEntries(List<Entry> entries, long bytes) implements ApplyWork {
     }
 
     /** Replace the state machine's state with an installed snapshot (received from the leader). */
@@ -109,6 +109,10 @@ public final class RaftServer<R> implements AutoCloseable {
 
     private final BlockingQueue<Runnable> inbox;
     private final BlockingQueue<ApplyWork> applyQueue;
+    /** Command bytes proposed through {@link #propose} that the loop has not taken up yet. */
+    private final java.util.concurrent.atomic.AtomicLong queuedProposalBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Entry bytes handed to the apply thread and not applied yet (the loop waits while over the limit). */
+    private final java.util.concurrent.atomic.AtomicLong applyQueueBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Long, PendingProposal<R>> proposals = new ConcurrentHashMap<>();
     /** Proposals forwarded to the leader, waiting for where it appended them. */
     private final Map<Long, CompletableFuture<R>> forwards = new ConcurrentHashMap<>();
@@ -208,7 +212,27 @@ public final class RaftServer<R> implements AutoCloseable {
      */
     public CompletableFuture<R> propose(byte[] command) {
         CompletableFuture<R> f = new CompletableFuture<>();
-        if (!enqueue(() -> doPropose(command, f))) {
+        long size = command.length;
+        if (applyQueueBytes.get() > config.maxApplyQueueBytes()) {
+            // The state machine is behind: admitting more now would only lengthen the backlog held in memory.
+            f.completeExceptionally(new RaftException.Overloaded("proposal refused: " + applyQueueBytes.get()
+                    + " bytes of committed entries wait to be applied (limit " + config.maxApplyQueueBytes() + ")"));
+            return f;
+        }
+        long queued = queuedProposalBytes.addAndGet(size);
+        if (queued > config.maxQueuedProposalBytes() && queued > size) {
+            // Refuse at once rather than queue: the caller (or its client) backs off and retries.
+            queuedProposalBytes.addAndGet(-size);
+            f.completeExceptionally(new RaftException.Overloaded("proposal refused: " + (queued - size)
+                    + " bytes of proposals already wait for the Raft loop (limit " + config.maxQueuedProposalBytes()
+                    + ")"));
+            return f;
+        }
+        if (!enqueue(() -> {
+            queuedProposalBytes.addAndGet(-size);
+            doPropose(command, f);
+        })) {
+            queuedProposalBytes.addAndGet(-size);
             f.completeExceptionally(rejection("proposal"));
         }
         return f;
@@ -451,8 +475,24 @@ public final class RaftServer<R> implements AutoCloseable {
             if (!rd.committedEntries().isEmpty()) {
                 List<Entry> committed = rd.committedEntries();
                 pendingCommits.committed(committed.get(committed.size() - 1).index(), System.nanoTime(), counters);
-                // Waits (back-pressure) while the apply thread lags far behind; gives up only when stopping.
-                while (!applyQueue.offer(new ApplyEntries(rd.committedEntries()), 100, TimeUnit.MILLISECONDS)) {
+                long bytes = 0;
+                for (Entry e : committed) {
+                    bytes += e.sizeBytes();
+                }
+                // While the apply thread is over its byte budget, new proposals are refused (see propose), which
+                // bounds the backlog; here the loop only gives it a moment (one tick at most, so heartbeats and
+                // elections keep their timing: a loop blocked for long would cost an election).
+                long waitUntil = System.nanoTime() + config.tick().toNanos();
+                while (applyQueueBytes.get() > config.maxApplyQueueBytes() && System.nanoTime() < waitUntil) {
+                    synchronized (applyQueueBytes) {
+                        applyQueueBytes.wait(10);
+                    }
+                    if (!running) {
+                        return;
+                    }
+                }
+                applyQueueBytes.addAndGet(bytes);
+                while (!applyQueue.offer(new ApplyEntries(committed, bytes), 100, TimeUnit.MILLISECONDS)) {
                     if (!running) {
                         return;
                     }
@@ -635,9 +675,11 @@ public final class RaftServer<R> implements AutoCloseable {
             while (running) {
                 work.add(applyQueue.take());
                 applyQueue.drainTo(work);
+                long drainedBytes = 0;
                 for (ApplyWork w : work) {
                     if (w instanceof ApplyEntries a) {
                         entries.addAll(a.entries());
+                        drainedBytes += a.bytes();
                     } else if (w instanceof RestoreSnapshot r) {
                         if (!entries.isEmpty()) {
                             apply(entries);
@@ -650,6 +692,12 @@ public final class RaftServer<R> implements AutoCloseable {
                 if (!entries.isEmpty() && running) {
                     apply(entries);
                     entries = new ArrayList<>();
+                }
+                if (drainedBytes > 0) {
+                    applyQueueBytes.addAndGet(-drainedBytes);
+                    synchronized (applyQueueBytes) {
+                        applyQueueBytes.notifyAll();
+                    }
                 }
                 if (running) {
                     maybeSnapshot();
@@ -738,7 +786,8 @@ public final class RaftServer<R> implements AutoCloseable {
     /** Apply thread: captures the state if the policy says so or someone asked, and writes it in the background. */
     private void maybeSnapshot() {
         boolean requested = !snapshotRequests.isEmpty();
-        if (snapshotInProgress || !(requested || config.snapshots().due(entriesSinceSnapshot, bytesSinceSnapshot))) {
+        if (snapshotInProgress || !(requested || config.snapshots().due(entriesSinceSnapshot, bytesSinceSnapshot,
+                storage.latestSnapshot().map(StoredSnapshot::dataBytes).orElse(0L)))) {
             return;
         }
         long index = appliedIndex;

@@ -18,9 +18,20 @@ import java.util.Objects;
  *                      dropped and requests refused as overloaded
  * @param maxApplyQueue most committed batches waiting for the apply thread before the loop stops handing out more
  * @param snapshots     when to snapshot and compact, and how snapshots are sent
+ * @param maxQueuedProposalBytes most command bytes proposed here and not yet taken up by the loop; beyond it
+ *                      proposals are refused as overloaded at once (a count of inputs alone does not bound memory
+ *                      when commands are large: 100,000 queued 64 KiB writes would be 6.5 GB)
+ * @param maxApplyQueueBytes most entry bytes committed and waiting for the apply thread; beyond it proposals are
+ *                      refused as overloaded (and the loop waits up to one tick per turn for the apply thread), so
+ *                      a slow state machine cannot fill the heap
  */
 public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, int maxApplyQueue,
-                               SnapshotPolicy snapshots) {
+                               SnapshotPolicy snapshots, long maxQueuedProposalBytes, long maxApplyQueueBytes) {
+
+    /** Default of {@link #maxQueuedProposalBytes()}: 32 MiB. */
+    public static final long DEFAULT_MAX_QUEUED_PROPOSAL_BYTES = 32L << 20;
+    /** Default of {@link #maxApplyQueueBytes()}: 64 MiB. */
+    public static final long DEFAULT_MAX_APPLY_QUEUE_BYTES = 64L << 20;
 
     public RaftServerConfig {
         Objects.requireNonNull(raft, "raft");
@@ -28,23 +39,31 @@ public record RaftServerConfig(RaftConfig raft, Duration tick, int maxQueued, in
         if (tick.isNegative() || tick.isZero()) {
             throw new IllegalArgumentException("tick must be positive, got " + tick);
         }
-        if (maxQueued < 1 || maxApplyQueue < 1) {
+        if (maxQueued < 1 || maxApplyQueue < 1 || maxQueuedProposalBytes < 1 || maxApplyQueueBytes < 1) {
             throw new IllegalArgumentException("queue limits must be >= 1");
         }
     }
 
     /** Defaults around the given core settings. */
     public static RaftServerConfig of(RaftConfig raft) {
-        return new RaftServerConfig(raft, Duration.ofMillis(100), 100_000, 1024, SnapshotPolicy.defaults());
+        return new RaftServerConfig(raft, Duration.ofMillis(100), 100_000, 1024, SnapshotPolicy.defaults(),
+                DEFAULT_MAX_QUEUED_PROPOSAL_BYTES, DEFAULT_MAX_APPLY_QUEUE_BYTES);
     }
 
     /** The same settings with another tick length (tests use short ticks). */
     public RaftServerConfig withTick(Duration t) {
-        return new RaftServerConfig(raft, t, maxQueued, maxApplyQueue, snapshots);
+        return new RaftServerConfig(raft, t, maxQueued, maxApplyQueue, snapshots, maxQueuedProposalBytes,
+                maxApplyQueueBytes);
     }
 
     /** The same settings with another snapshot policy. */
     public RaftServerConfig withSnapshots(SnapshotPolicy policy) {
-        return new RaftServerConfig(raft, tick, maxQueued, maxApplyQueue, policy);
+        return new RaftServerConfig(raft, tick, maxQueued, maxApplyQueue, policy, maxQueuedProposalBytes,
+                maxApplyQueueBytes);
+    }
+
+    /** The same settings with other byte bounds on queued proposals and on committed entries awaiting apply. */
+    public RaftServerConfig withQueueBytes(long proposalBytes, long applyBytes) {
+        return new RaftServerConfig(raft, tick, maxQueued, maxApplyQueue, snapshots, proposalBytes, applyBytes);
     }
 }

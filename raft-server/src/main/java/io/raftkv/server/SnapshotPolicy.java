@@ -7,7 +7,8 @@ import java.util.Objects;
  * When a node snapshots its state machine and compacts its log, and how snapshots travel to followers.
  *
  * <p>Defaults: a snapshot after 100,000 entries or 256 MiB of entries since the previous one (whichever comes
- * first; etcd's default is 100,000 entries), keeping 10,000 entries of log before it so that a follower a few
+ * first; etcd's default is 100,000 entries), but not before the log since the previous snapshot is half that
+ * snapshot's size (see {@link #due}), keeping 10,000 entries of log before it so that a follower a few
  * seconds behind still catches up from the log; snapshot data sent in 1 MiB chunks, at most 4 unacknowledged.
  *
  * @param entriesThreshold  take a snapshot once this many entries were applied since the previous one
@@ -64,8 +65,17 @@ public record SnapshotPolicy(long entriesThreshold, long bytesThreshold, long ke
                 transferTimeout);
     }
 
-    /** True if a snapshot is due after {@code entries} entries of {@code bytes} bytes since the previous one. */
-    boolean due(long entries, long bytes) {
-        return (entriesThreshold > 0 && entries >= entriesThreshold) || (bytesThreshold > 0 && bytes >= bytesThreshold);
+    /**
+     * True if a snapshot is due after {@code entries} entries of {@code bytes} bytes since the previous one, whose
+     * data took {@code previousSnapshotBytes}: a threshold is reached, and the log since that snapshot is at least
+     * half its size. The second condition keeps the cost of snapshots proportional to the writes: without it, a
+     * large state under large writes (650 MB of state, 64 KiB values) was snapshotted back to back, every 256 MiB
+     * of log, by every node at once, saturating the disk and CPU until elections followed. With it, a snapshot
+     * writes at most twice the log bytes it lets go, and the log stays under half the state plus the thresholds.
+     */
+    boolean due(long entries, long bytes, long previousSnapshotBytes) {
+        boolean threshold = (entriesThreshold > 0 && entries >= entriesThreshold)
+                || (bytesThreshold > 0 && bytes >= bytesThreshold);
+        return threshold && bytes >= previousSnapshotBytes / 2;
     }
 }

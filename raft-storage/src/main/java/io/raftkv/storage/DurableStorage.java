@@ -45,7 +45,8 @@ public final class DurableStorage implements RaftStorage {
     private final SegmentedLog log;
     private final SnapshotStore snapshots;
     private HardState hardState;
-    private StoredSnapshot snapshot;
+    /** Volatile: published by the loop thread, read by the apply thread when it decides on a snapshot. */
+    private volatile StoredSnapshot snapshot;
     /**
      * The first entry of the margin kept before the snapshot by compaction (never moves back; just after the
      * snapshot after a restart or an installed snapshot).

@@ -232,8 +232,9 @@ public final class KvService {
                 failure = new KvException(ErrorCode.UNAVAILABLE, "leadership changed during the " + what
                         + "; it may or may not have been applied" + (retrySafe ? "" : " (use a session to retry safely)"));
             } else if (cause instanceof RaftException.Overloaded o) {
-                retry = true;
-                failure = new KvException(ErrorCode.OVERLOADED, o.getMessage());
+                // Not retried here: holding the request while backing off would keep its bytes in this node's
+                // memory, the very thing the refusal protects. The client backs off and retries.
+                failure = new KvException(ErrorCode.OVERLOADED, o.getMessage() + "; retry later");
             } else if (cause instanceof RaftException.Stopped s) {
                 failure = new KvException(ErrorCode.UNAVAILABLE, "this node is stopped: " + s.getMessage());
             } else if (cause instanceof TimeoutException) {
