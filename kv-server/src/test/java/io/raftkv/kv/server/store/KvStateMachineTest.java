@@ -108,6 +108,49 @@ class KvStateMachineTest {
     }
 
     @Test
+    void operationsInOneBatchSeeTheBatchsEarlierWrites() throws Exception {
+        try (KvStateMachine sm = KvStateMachine.open(dir, Duration.ofHours(1))) {
+            ClientSession s1 = new ClientSession("c1", 1);
+            List<KvResult> r = sm.apply(List.of(
+                    cmd(null, 1, new KvOperation.Put(b("k"), b("v1"))),
+                    cmd(null, 1, new KvOperation.CompareAndSet(b("k"), b("v1"), b("v2"))),
+                    cmd(null, 1, new KvOperation.Delete(b("k"))),
+                    cmd(null, 1, new KvOperation.CompareAndSet(b("k"), null, b("v3"))),
+                    cmd(s1, 1, new KvOperation.Put(b("s"), b("x"))),
+                    cmd(s1, 2, new KvOperation.Put(b("s"), b("x"))))); // a retry within the same batch
+            assertThat(r).containsExactly(new KvResult.Written(1), new KvResult.Swapped(true, 2),
+                    new KvResult.Deleted(true, 3), new KvResult.Swapped(true, 4), new KvResult.Written(5),
+                    new KvResult.Written(5));
+            assertThat(sm.get(b("k")).value()).isEqualTo(b("v3"));
+            assertThat(sm.get(b("s")).revision()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void sessionsSurviveAReopenAndARestoreForgetsSessionsTheSnapshotDoesNotHold() throws Exception {
+        ByteArrayOutputStream empty = new ByteArrayOutputStream();
+        try (KvStateMachine sm = KvStateMachine.open(dir, Duration.ofHours(1))) {
+            apply(sm, cmd(null, 1, new KvOperation.Put(b("a"), b("1"))));
+            try (var capture = sm.captureSnapshot()) {
+                capture.writeTo(empty); // no session yet
+            }
+            assertThat(apply(sm, cmd(new ClientSession("c", 1), 1, new KvOperation.Put(b("k"), b("x")))))
+                    .isEqualTo(new KvResult.Written(2));
+        }
+        try (KvStateMachine sm = KvStateMachine.open(dir, Duration.ofHours(1))) {
+            // Reopened: the session is read from RocksDB, and the retry is answered, not applied again.
+            assertThat(apply(sm, cmd(new ClientSession("c", 1), 2, new KvOperation.Put(b("k"), b("y")))))
+                    .isEqualTo(new KvResult.Written(2));
+            assertThat(sm.get(b("k")).value()).isEqualTo(b("x"));
+            sm.restore(new ByteArrayInputStream(empty.toByteArray()));
+            // The restored state has no session "c": the same write is new there and applies.
+            assertThat(apply(sm, cmd(new ClientSession("c", 1), 3, new KvOperation.Put(b("k"), b("z")))))
+                    .isEqualTo(new KvResult.Written(4));
+            assertThat(sm.get(b("k")).value()).isEqualTo(b("z"));
+        }
+    }
+
+    @Test
     void aSnapshotRestoresTheSameStateElsewhere() throws Exception {
         ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
         try (KvStateMachine sm = KvStateMachine.open(dir.resolve("one"), Duration.ofHours(1))) {
