@@ -117,6 +117,32 @@ class SnapshotClusterTest {
     }
 
     @Test
+    void aTransferWhoseLeaderIsKilledMidwayCompletesFromTheNewLeader() throws Exception {
+        try (LocalKvCluster c = new LocalKvCluster(dir, 3, true, SMALL)) {
+            KvNode leader = awaitLeader(c);
+            NodeId follower = leaveAFollowerBehind(c, leader, 400, 1000);
+            c.start(follower);
+            KvNode back = c.nodes.get(follower);
+            assertThat(send(back, "POST", "/v1/fault/delay", "{\"millis\": 20}").statusCode()).isEqualTo(200);
+            SnapshotCounters counters = back.raft().snapshotCounters();
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(5)).until(() -> counters.chunksReceived() >= 20);
+            assertThat(counters.installed()).as("still transferring when the leader dies").isZero();
+            NodeId oldLeader = leader.config().id();
+            c.stop(oldLeader);
+            assertThat(send(back, "DELETE", "/v1/fault", null).statusCode()).isEqualTo(200);
+            // The third node is elected with the lagging follower's vote and sends its own snapshot.
+            KvNode newLeader = awaitLeader(c);
+            assertThat(newLeader.config().id()).isNotEqualTo(oldLeader).isNotEqualTo(follower);
+            writeKeys(newLeader, 400, 420, 100);
+            long target = newLeader.raft().status().commitIndex();
+            await().atMost(DEADLINE).until(() -> back.raft().status().appliedIndex() >= target);
+            assertThat(counters.installed()).isPositive();
+            assertThat(newLeader.raft().snapshotCounters().sent()).as("sent by the new leader").isPositive();
+            assertThat(allData(back)).isEqualTo(allData(newLeader)).contains("\"key\":\"k419\"");
+        }
+    }
+
+    @Test
     void everyNodeRestartedFromItsSnapshotPlusTheLogHasTheSameData() throws Exception {
         try (LocalKvCluster c = new LocalKvCluster(dir, 3, true, SMALL.withThresholds(0, 0, 20))) {
             KvNode leader = awaitLeader(c);
