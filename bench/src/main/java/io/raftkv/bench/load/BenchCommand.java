@@ -76,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--http-endpoints", paramLabel = "HOST:PORT,...", defaultValue = "",
             description = "raftkv only: the members' HTTP addresses, to read their /v1/status counters "
-                    + "(the demo's: 127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003).")
+                    + "(default with the default --endpoints: the demo's, 127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003).")
     String httpEndpoints;
 
     @Option(names = "--workload", defaultValue = "put", description = "put, get or mixed (default: ${DEFAULT-VALUE}).")
@@ -233,7 +233,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--cells selects matrix cells: add --matrix");
             }
             return new BenchPlan(cells, targets, local, clusterSize, local ? List.of() : endpointList(),
-                    split(httpEndpoints), Duration.ofMillis(timeoutMillis),
+                    httpEndpointList(local), Duration.ofMillis(timeoutMillis),
                     dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir")), keepData,
                     local && targets.contains("raftkv") ? raftkvServerCommand() : List.of(), etcdBinary, !noProgress,
                     seed, clusterWarmupSeconds == 0 ? Duration.ZERO
@@ -284,6 +284,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return target == TargetName.ETCD ? List.of("127.0.0.1:2379")
                 : List.of("127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003");
+    }
+
+    /** The HTTP addresses given, or the demo's when the client endpoints are the demo's by default too. */
+    private List<String> httpEndpointList(boolean local) {
+        List<String> given = split(httpEndpoints);
+        if (given.isEmpty() && !local && endpoints == null && target == TargetName.RAFTKV) {
+            return List.of("127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003");
+        }
+        return given;
     }
 
     private static List<String> split(String csv) {

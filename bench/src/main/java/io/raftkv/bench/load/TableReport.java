@@ -87,7 +87,9 @@ final class TableReport {
         }
         missing.forEach((target, counters) -> {
             if (!counters.isEmpty()) {
-                out.println("  " + target + " does not expose: " + String.join(", ", new ArrayList<>(counters)));
+                out.println("  " + target + ": counters not read" + (target.equals("raftkv")
+                        ? " (give the members' HTTP addresses with --http-endpoints)" : "") + ": "
+                        + String.join(", ", new ArrayList<>(counters)));
             }
         });
     }

@@ -28,9 +28,9 @@ import java.util.concurrent.ExecutionException;
 public final class RaftkvTarget implements BenchTarget {
 
     /**
-     * The figures the report derives from server counters. raftkv does not expose these counters yet (see
-     * docs/benchmarks.md, "Server-side counters"); until it does, the report lists them as missing. Each is read
-     * from {@code /v1/status} under the dotted path given here.
+     * The figures the report derives from server counters (see docs/http-api.md, {@code metrics}); without the
+     * members' HTTP addresses the report lists them as not read. Each is read from {@code /v1/status} under the
+     * dotted path given here.
      */
     static final List<ServerFigure> FIGURES = List.of(
             new ServerFigure("entries per fsync", "metrics.storage.entriesPersisted", "metrics.storage.fsyncs", 1),
