@@ -290,7 +290,7 @@ public final class RaftNode {
         if (configurations.currentIndex() > log.commitIndex()) {
             return new MembershipChangeResult.ChangeInProgress(configurations.currentIndex());
         }
-        if (log.term(log.commitIndex()) != term) {
+        if (log.term(log.commitIndex()) != term && config.enabled(Mechanism.MEMBERSHIP_CHANGE_AFTER_TERM_COMMIT)) {
             return new MembershipChangeResult.AwaitingTermCommit(term);
         }
         MembershipChange.Outcome outcome = change.applyTo(membership);
@@ -359,8 +359,11 @@ public final class RaftNode {
             if (fromLeader(m)) {
                 // A stale leader: tell it our term so that it steps down.
                 send(AppendEntriesResponse.rejected(id, m.from(), term, 0, 0, 0));
-            } else if (m instanceof VoteRequest v && v.preVote()) {
-                send(new VoteResponse(id, m.from(), term, true, false));
+            } else if (m instanceof VoteRequest v) {
+                // Tell a stale candidate our term (Raft section 5.1). Without it, two voters whose configurations
+                // differ (one lags behind a membership change and asks other nodes) can keep raising their
+                // terms in step, the one never hearing of the other's, and no election ever succeeds.
+                send(new VoteResponse(id, m.from(), term, v.preVote(), false));
             }
             return;
         }
@@ -551,6 +554,14 @@ public final class RaftNode {
     /** The membership in force on this node (its latest configuration entry's, or its snapshot's). */
     public Configuration configuration() {
         return membership;
+    }
+
+    /**
+     * The index of the configuration entry the membership in force comes from (the snapshot's index if it
+     * comes from the snapshot, 0 for the bootstrap membership); see {@link Status#configurationIndex()}.
+     */
+    public long configurationIndex() {
+        return configurations.currentIndex();
     }
 
     /**

@@ -289,6 +289,19 @@ class MembershipChangeTest {
         assertThat(c.node("b").term()).isEqualTo(1);
     }
 
+    @Test
+    void aVoterTellsACandidateWithAStaleTermItsTerm() {
+        // A voter that lags behind a change may campaign among nodes the candidate never asks; the candidate
+        // must learn their higher term from the nodes it does ask, or the two raise their terms in step forever.
+        MemoryLogStorage disk = new MemoryLogStorage(Configuration.ofVoters("a", "b"));
+        disk.setHardState(new HardState(5, null));
+        RaftNode b = new RaftNode(RaftConfig.builder("b").preVote(false).build(), disk, new java.util.SplittableRandom(1));
+        b.step(new VoteRequest(id("a"), id("b"), 3, 0, 0, false, false));
+        Ready rd = b.ready();
+        assertThat(rd.messagesAfterPersist())
+                .containsExactly(new io.raftkv.core.message.VoteResponse(id("b"), id("a"), 5, false, false));
+    }
+
     // ------------------------------------------------------------------------------------------------ snapshots
 
     @Test
