@@ -61,4 +61,120 @@ public record Configuration(Set<NodeId> voters, Set<NodeId> learners) {
     public int quorum() {
         return voters.size() / 2 + 1;
     }
+
+    /**
+     * True if some majority of this configuration's voters and some majority of {@code other}'s can be
+     * disjoint: two such configurations in force at once could elect two leaders in one term or commit two
+     * different entries at one index. A configuration without voters has no majority and overlaps nothing.
+     * A single-server change never yields such a pair (Raft dissertation, section 4.1).
+     */
+    public boolean majoritiesCanBeDisjoint(Configuration other) {
+        if (voters.isEmpty() || other.voters.isEmpty()) {
+            return false;
+        }
+        int shared = 0;
+        for (NodeId v : voters) {
+            if (other.voters.contains(v)) {
+                shared++;
+            }
+        }
+        // Build both majorities from unshared voters first; the shared ones are needed only for the rest.
+        int neededFromShared = Math.max(0, quorum() - (voters.size() - shared))
+                + Math.max(0, other.quorum() - (other.voters.size() - shared));
+        return neededFromShared <= shared;
+    }
+
+    // ------------------------------------------------------------------------------------------------ encoding
+
+    /** Version byte of the encoding in configuration entries. */
+    private static final int ENCODING_VERSION = 1;
+    /** Most members a configuration entry may name (a bound for decoding untrusted bytes, not a design limit). */
+    public static final int MAX_MEMBERS = 1024;
+
+    /**
+     * The compact encoding carried by a configuration entry: a version byte (1), the number of voters and of
+     * learners (two unsigned 16-bit big-endian counts), then each id as one length byte and its ASCII
+     * characters, voters first, each group in id order. Decoded by {@link #decode(byte[])}.
+     */
+    public byte[] encode() {
+        int size = 5;
+        for (NodeId id : members()) {
+            size += 1 + id.value().length();
+        }
+        byte[] out = new byte[size];
+        out[0] = ENCODING_VERSION;
+        out[1] = (byte) (voters.size() >>> 8);
+        out[2] = (byte) voters.size();
+        out[3] = (byte) (learners.size() >>> 8);
+        out[4] = (byte) learners.size();
+        int pos = 5;
+        for (NodeId id : members()) {
+            String v = id.value();
+            out[pos++] = (byte) v.length();
+            for (int i = 0; i < v.length(); i++) {
+                out[pos++] = (byte) v.charAt(i); // NodeId admits ASCII only
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Decodes {@link #encode()}'s output, validating everything: version, counts, id lengths and characters,
+     * ids in ascending order in each group (so no duplicate, and one encoding per configuration), no member
+     * both voter and learner, no trailing bytes.
+     *
+     * @throws IllegalArgumentException naming what is wrong, if {@code data} is not a valid encoding
+     */
+    public static Configuration decode(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        if (data.length < 5) {
+            throw new IllegalArgumentException("configuration entry of " + data.length
+                    + " bytes is shorter than its 5-byte header");
+        }
+        if (data[0] != ENCODING_VERSION) {
+            throw new IllegalArgumentException("configuration entry has encoding version " + data[0]
+                    + "; this version reads version " + ENCODING_VERSION);
+        }
+        int voterCount = ((data[1] & 0xFF) << 8) | (data[2] & 0xFF);
+        int learnerCount = ((data[3] & 0xFF) << 8) | (data[4] & 0xFF);
+        if (voterCount + learnerCount > MAX_MEMBERS) {
+            throw new IllegalArgumentException("configuration entry names " + (voterCount + learnerCount)
+                    + " members, more than " + MAX_MEMBERS);
+        }
+        int[] pos = {5};
+        Set<NodeId> v = readIds(data, pos, voterCount);
+        Set<NodeId> l = readIds(data, pos, learnerCount);
+        if (pos[0] != data.length) {
+            throw new IllegalArgumentException("configuration entry has " + (data.length - pos[0])
+                    + " bytes after its last member");
+        }
+        return new Configuration(v, l);
+    }
+
+    private static Set<NodeId> readIds(byte[] data, int[] pos, int count) {
+        TreeSet<NodeId> ids = new TreeSet<>();
+        for (int k = 0; k < count; k++) {
+            if (pos[0] >= data.length) {
+                throw new IllegalArgumentException("configuration entry ends before member " + (ids.size() + 1)
+                        + " of " + count);
+            }
+            int len = data[pos[0]++] & 0xFF;
+            if (len == 0 || len > NodeId.MAX_LENGTH || pos[0] + len > data.length) {
+                throw new IllegalArgumentException("configuration entry has a member id of length " + len
+                        + " at offset " + (pos[0] - 1) + " (1 to " + NodeId.MAX_LENGTH + ", within the entry)");
+            }
+            char[] chars = new char[len];
+            for (int i = 0; i < len; i++) {
+                chars[i] = (char) (data[pos[0]++] & 0xFF);
+            }
+            NodeId id = new NodeId(new String(chars));
+            if (!ids.isEmpty() && ids.last().compareTo(id) >= 0) {
+                // One encoding per configuration: ids strictly ascending, which also rules out duplicates.
+                throw new IllegalArgumentException("configuration entry names member '" + id + "' after '"
+                        + ids.last() + "' (twice, or out of order)");
+            }
+            ids.add(id);
+        }
+        return ids;
+    }
 }

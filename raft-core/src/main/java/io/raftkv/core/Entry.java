@@ -9,8 +9,8 @@ import java.util.Objects;
  *
  * @param index position in the log, from 1
  * @param term  term of the leader that created the entry
- * @param type  command or leader no-op
- * @param data  the command bytes; empty for a no-op
+ * @param type  command, leader no-op or configuration
+ * @param data  the command bytes; empty for a no-op; the encoded configuration for a configuration entry
  */
 public record Entry(long index, long term, EntryType type, byte[] data) {
 
@@ -28,6 +28,9 @@ public record Entry(long index, long term, EntryType type, byte[] data) {
         }
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
+        if (type == EntryType.CONFIGURATION) {
+            Configuration.decode(data); // an entry that exists carries a valid membership (rare: cheap enough)
+        }
     }
 
     /** A command entry. */
@@ -38,6 +41,24 @@ public record Entry(long index, long term, EntryType type, byte[] data) {
     /** A leader's no-op entry. */
     public static Entry noop(long index, long term) {
         return new Entry(index, term, EntryType.NOOP, EMPTY);
+    }
+
+    /** A configuration entry carrying the whole new membership. */
+    public static Entry configuration(long index, long term, Configuration configuration) {
+        return new Entry(index, term, EntryType.CONFIGURATION, configuration.encode());
+    }
+
+    /**
+     * The membership a configuration entry carries.
+     *
+     * @throws IllegalStateException    if this is not a configuration entry
+     * @throws IllegalArgumentException if its data is not a valid encoding
+     */
+    public Configuration configuration() {
+        if (type != EntryType.CONFIGURATION) {
+            throw new IllegalStateException("entry " + index + "/" + term + " is a " + type + ", not a configuration");
+        }
+        return Configuration.decode(data);
     }
 
     /** The size this entry counts for in message, window and memory limits. */
@@ -58,6 +79,10 @@ public record Entry(long index, long term, EntryType type, byte[] data) {
 
     @Override
     public String toString() {
-        return index + "/" + term + (type == EntryType.NOOP ? " noop" : " " + data.length + "B");
+        return index + "/" + term + switch (type) {
+            case NOOP -> " noop";
+            case CONFIGURATION -> " config " + Configuration.decode(data);
+            case COMMAND -> " " + data.length + "B";
+        };
     }
 }

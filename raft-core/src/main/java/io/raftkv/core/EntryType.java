@@ -5,5 +5,10 @@ public enum EntryType {
     /** A command for the application's state machine. */
     COMMAND,
     /** The empty entry every new leader appends so that it can commit entries of earlier terms. */
-    NOOP
+    NOOP,
+    /**
+     * A membership change: the whole new {@link Configuration} ({@link Configuration#encode()}). It takes effect
+     * on a node as soon as it is in the node's log, committed or not, and stops if it is truncated away.
+     */
+    CONFIGURATION
 }

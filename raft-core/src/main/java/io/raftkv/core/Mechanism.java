@@ -16,5 +16,11 @@ public enum Mechanism {
      * A rejected append carries a (term, index) hint so the leader skips a whole term per round trip.
      * Without it the leader steps back one entry per round trip.
      */
-    FAST_BACKTRACKING
+    FAST_BACKTRACKING,
+    /**
+     * A new leader proposes a membership change only after it has committed an entry of its own term (the fix
+     * to the single-server change bug, Ongaro 2015). Without it, a change of an earlier leader that only some
+     * nodes hold and the new leader's change can both be in force with disjoint majorities.
+     */
+    MEMBERSHIP_CHANGE_AFTER_TERM_COMMIT
 }

@@ -5,5 +5,6 @@ package io.raftkv.core;
  *
  * @param leaderHint the leader this node knows of, or {@code null} if it knows none (an election is under way)
  */
-public record NotLeader(NodeId leaderHint) implements ProposalResult, ReadIndexResult, TransferResult {
+public record NotLeader(NodeId leaderHint) implements ProposalResult, ReadIndexResult, TransferResult,
+        MembershipChangeResult {
 }

@@ -3,6 +3,8 @@ package io.raftkv.core;
 import io.raftkv.core.log.LogStorage;
 import io.raftkv.core.log.LogView;
 import io.raftkv.core.log.RaftLog;
+import io.raftkv.core.membership.ConfigurationHistory;
+import io.raftkv.core.membership.MembershipChange;
 import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.AppendEntriesResponse;
 import io.raftkv.core.message.HeartbeatRequest;
@@ -43,7 +45,8 @@ import java.util.random.RandomGenerator;
  * per-follower progress, pipelining within a bounded window, batching under a byte limit and fast
  * backtracking; commitment by counting only entries of the current term; snapshots sent to followers that need
  * compacted entries; ReadIndex with one heartbeat round per batch of reads and forwarding from followers;
- * leadership transfer.
+ * leadership transfer; single-server membership changes with learners (a configuration is in force from the
+ * moment its entry is in the log).
  */
 public final class RaftNode {
 
@@ -51,6 +54,9 @@ public final class RaftNode {
     private final NodeId id;
     private final RandomGenerator random;
     private final RaftLog log;
+    /** Every configuration entry in the log after the snapshot; the latest one is {@link #membership}. */
+    private final ConfigurationHistory configurations;
+    /** The membership in force: quorums, elections, reads and replication all use it. */
     private Configuration membership;
     /** A snapshot from the leader that the next Ready must hand to the runtime to install, or null. */
     private SnapshotMeta snapshotToInstall;
@@ -103,7 +109,8 @@ public final class RaftNode {
         this.id = config.id();
         this.random = Objects.requireNonNull(random, "random");
         this.log = new RaftLog(Objects.requireNonNull(storage, "storage"));
-        this.membership = storage.configuration();
+        this.configurations = new ConfigurationHistory(storage.snapshot(), storage.configurationEntries());
+        this.membership = configurations.current();
         HardState hs = storage.hardState();
         this.term = hs.term();
         this.votedFor = hs.votedFor();
@@ -264,6 +271,42 @@ public final class RaftNode {
     }
 
     /**
+     * Proposes a single-server membership change (Raft dissertation, chapter 4): at the leader, appends a
+     * configuration entry carrying the whole new configuration, which is in force on this leader at once (and
+     * on each follower as soon as the entry reaches its log); the leader starts replicating to an added
+     * member and stops replicating to a removed one right away. One change at a time: refused while an
+     * earlier configuration entry is not committed, and until this leader has committed an entry of its own
+     * term. A leader that removes itself keeps leading until the new configuration is committed (without
+     * counting itself), then steps down.
+     */
+    public MembershipChangeResult proposeMembershipChange(MembershipChange change) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            return new NotLeader(leader);
+        }
+        if (transferTarget != null) {
+            return new MembershipChangeResult.TransferInProgress(transferTarget);
+        }
+        if (configurations.currentIndex() > log.commitIndex()) {
+            return new MembershipChangeResult.ChangeInProgress(configurations.currentIndex());
+        }
+        if (log.term(log.commitIndex()) != term && config.enabled(Mechanism.MEMBERSHIP_CHANGE_AFTER_TERM_COMMIT)) {
+            return new MembershipChangeResult.AwaitingTermCommit(term);
+        }
+        MembershipChange.Outcome outcome = change.applyTo(membership);
+        if (outcome instanceof MembershipChange.Refusal r) {
+            return new MembershipChangeResult.Invalid(r.reason());
+        }
+        Configuration next = ((MembershipChange.Changed) outcome).configuration();
+        Entry entry = Entry.configuration(log.lastIndex() + 1, term, next);
+        log.append(List.of(entry));
+        uncommitted.add(entry.index(), entry.sizeBytes());
+        configurations.appended(entry);
+        membershipChanged();
+        return new MembershipChangeResult.Accepted(entry.index(), term, next);
+    }
+
+    /**
      * Reports how sending a snapshot to {@code follower} ended (the runtime moves snapshot data, so only it
      * knows). After a failure the leader probes the follower again from its match index (and sends a new
      * snapshot if it still needs one); after a success it probes from just after the snapshot. Either way it
@@ -316,8 +359,11 @@ public final class RaftNode {
             if (fromLeader(m)) {
                 // A stale leader: tell it our term so that it steps down.
                 send(AppendEntriesResponse.rejected(id, m.from(), term, 0, 0, 0));
-            } else if (m instanceof VoteRequest v && v.preVote()) {
-                send(new VoteResponse(id, m.from(), term, true, false));
+            } else if (m instanceof VoteRequest v) {
+                // Tell a stale candidate our term (Raft section 5.1). Without it, two voters whose configurations
+                // differ (one lags behind a membership change and asks other nodes) can keep raising their
+                // terms in step, the one never hearing of the other's, and no election ever succeeds.
+                send(new VoteResponse(id, m.from(), term, v.preVote(), false));
             }
             return;
         }
@@ -500,7 +546,32 @@ public final class RaftNode {
             }
         }
         return new Status(id, role, term, votedFor, leader, log.commitIndex(), log.appliedIndex(),
-                log.lastIndex(), log.persistedIndex(), log.snapshot().index(), membership, transferTarget, List.copyOf(followers));
+                log.lastIndex(), log.persistedIndex(), log.snapshot().index(), membership,
+                configurations.currentIndex(), configurations.currentIndex() > log.commitIndex(), transferTarget,
+                List.copyOf(followers));
+    }
+
+    /** The membership in force on this node (its latest configuration entry's, or its snapshot's). */
+    public Configuration configuration() {
+        return membership;
+    }
+
+    /**
+     * The index of the configuration entry the membership in force comes from (the snapshot's index if it
+     * comes from the snapshot, 0 for the bootstrap membership); see {@link Status#configurationIndex()}.
+     */
+    public long configurationIndex() {
+        return configurations.currentIndex();
+    }
+
+    /**
+     * The membership in force at {@code index}: that of the latest configuration entry at or before it. What a
+     * snapshot of the state at {@code index} must record; known from the snapshot the log starts after on.
+     *
+     * @throws IllegalArgumentException if {@code index} is before that snapshot
+     */
+    public Configuration configurationAt(long index) {
+        return configurations.at(index);
     }
 
     // ------------------------------------------------------------------------------------------------ roles
@@ -560,12 +631,7 @@ public final class RaftNode {
         long next = log.lastIndex() + 1;
         for (NodeId member : membership.members()) {
             if (!member.equals(id)) {
-                FollowerProgress pr = new FollowerProgress(member, next, config.maxInflightAppends(),
-                        config.maxInflightBytes());
-                // Give every follower one election timeout to answer before check-quorum counts it absent.
-                pr.setRecentActive(true);
-                pr.setAppendWanted(true);
-                progress.put(member, pr);
+                progress.put(member, newFollowerProgress(member, next));
             }
         }
         // The no-op lets this leader commit (and so learn the commit index of) entries of earlier terms.
@@ -584,6 +650,63 @@ public final class RaftNode {
         progress.clear();
         transferTarget = null;
         uncommitted.reset();
+    }
+
+    /**
+     * The membership in force may have changed (an entry appended or truncated, a snapshot installed): quorum
+     * arithmetic, this node's role and, at a leader, the set of followers replicated to follow it.
+     */
+    private void membershipChanged() {
+        Configuration now = configurations.current();
+        if (now.equals(membership)) {
+            return;
+        }
+        membership = now;
+        if (quorumScratch.length < membership.voters().size()) {
+            quorumScratch = new long[membership.voters().size()];
+        }
+        if (role == Role.LEADER) {
+            long next = log.lastIndex() + 1;
+            progress.keySet().removeIf(member -> !membership.contains(member));
+            for (NodeId member : membership.members()) {
+                if (!member.equals(id) && !progress.containsKey(member)) {
+                    progress.put(member, newFollowerProgress(member, next));
+                }
+            }
+            if (transferTarget != null && !membership.isVoter(transferTarget)) {
+                transferTarget = null;
+            }
+            // The leader's own quorum may have changed (a voter removed or added): recount.
+            maybeCommit();
+        } else if (role == Role.FOLLOWER || role == Role.LEARNER) {
+            role = membership.learners().contains(id) ? Role.LEARNER : Role.FOLLOWER;
+        }
+    }
+
+    /**
+     * The configuration that removed this leader is committed: its members go on without it. The most
+     * up-to-date voter is told to campaign at once, so the cluster need not wait for an election timeout.
+     */
+    private void stepDownRemoved() {
+        FollowerProgress successor = null;
+        for (FollowerProgress pr : progress.values()) {
+            if (membership.isVoter(pr.id()) && (successor == null || pr.match() > successor.match())) {
+                successor = pr;
+            }
+        }
+        if (successor != null && successor.match() == log.lastIndex()) {
+            send(new TimeoutNow(id, successor.id(), term));
+        }
+        becomeFollower(term, null);
+    }
+
+    private FollowerProgress newFollowerProgress(NodeId member, long next) {
+        FollowerProgress pr = new FollowerProgress(member, next, config.maxInflightAppends(),
+                config.maxInflightBytes());
+        // Give every follower one election timeout to answer before check-quorum counts it absent.
+        pr.setRecentActive(true);
+        pr.setAppendWanted(true);
+        return pr;
     }
 
     private void setLeader(NodeId newLeader) {
@@ -702,6 +825,8 @@ public final class RaftNode {
         }
         long lastNew = log.tryAppend(m.prevLogIndex(), m.prevLogTerm(), m.entries());
         if (lastNew >= 0) {
+            configurations.reconcile(log, log.snapshot(), m.entries());
+            membershipChanged();
             log.commitTo(Math.min(m.leaderCommit(), lastNew));
             send(AppendEntriesResponse.accepted(id, m.from(), term, lastNew));
         } else {
@@ -730,8 +855,8 @@ public final class RaftNode {
         }
         log.restore(snap);
         snapshotToInstall = snap;
-        membership = snap.configuration();
-        quorumScratch = new long[Math.max(1, membership.voters().size())];
+        configurations.reset(snap);
+        membershipChanged();
         // Sent after the Ready that installs the snapshot is carried out: it promises the snapshot is durable.
         send(AppendEntriesResponse.accepted(id, m.from(), term, snap.index()));
     }
@@ -873,6 +998,10 @@ public final class RaftNode {
         uncommitted.committedTo(agreed);
         for (FollowerProgress pr : progress.values()) {
             pr.setAppendWanted(true); // followers learn the new commit index with the next append
+        }
+        if (!membership.isVoter(id) && configurations.currentIndex() <= agreed) {
+            stepDownRemoved();
+            return;
         }
         if (log.term(agreed) == term) {
             reads.termCommitted(agreed);

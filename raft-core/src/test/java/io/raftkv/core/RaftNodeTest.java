@@ -3,79 +3,13 @@ package io.raftkv.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftkv.core.log.MemoryLogStorage;
-import io.raftkv.core.message.RaftMessage;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Unit tests of the core through its public API, with messages delivered synchronously and in order. */
 class RaftNodeTest {
-
-    /** A minimal synchronous driver: persist every Ready at once, deliver messages in FIFO order. */
-    static final class Cluster {
-        final Map<NodeId, RaftNode> nodes = new LinkedHashMap<>();
-        final Map<NodeId, MemoryLogStorage> disks = new LinkedHashMap<>();
-        final Map<NodeId, List<Entry>> applied = new LinkedHashMap<>();
-        final Map<NodeId, List<ReadState>> reads = new LinkedHashMap<>();
-        final Map<NodeId, List<ForwardOutcome>> forwards = new LinkedHashMap<>();
-        final ArrayDeque<RaftMessage> network = new ArrayDeque<>();
-
-        Cluster(String... ids) {
-            Configuration conf = Configuration.ofVoters(ids);
-            long seed = 1;
-            for (String s : ids) {
-                NodeId id = NodeId.of(s);
-                MemoryLogStorage disk = new MemoryLogStorage(conf);
-                disks.put(id, disk);
-                nodes.put(id, new RaftNode(RaftConfig.builder(id).build(), disk, new SplittableRandom(seed++)));
-                applied.put(id, new ArrayList<>());
-                reads.put(id, new ArrayList<>());
-                forwards.put(id, new ArrayList<>());
-            }
-        }
-
-        RaftNode node(String id) {
-            return nodes.get(NodeId.of(id));
-        }
-
-        void stabilize() {
-            boolean progress = true;
-            while (progress) {
-                progress = false;
-                for (Map.Entry<NodeId, RaftNode> e : nodes.entrySet()) {
-                    RaftNode n = e.getValue();
-                    while (n.hasReady()) {
-                        progress = true;
-                        Ready rd = n.ready();
-                        network.addAll(rd.messages());
-                        MemoryLogStorage disk = disks.get(e.getKey());
-                        if (rd.hardState() != null) {
-                            disk.setHardState(rd.hardState());
-                        }
-                        disk.append(rd.entries());
-                        network.addAll(rd.messagesAfterPersist());
-                        applied.get(e.getKey()).addAll(rd.committedEntries());
-                        reads.get(e.getKey()).addAll(rd.readStates());
-                        forwards.get(e.getKey()).addAll(rd.forwardOutcomes());
-                        if (!rd.committedEntries().isEmpty()) {
-                            n.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
-                        }
-                        n.advance(rd);
-                    }
-                }
-                while (!network.isEmpty()) {
-                    progress = true;
-                    RaftMessage m = network.poll();
-                    nodes.get(m.to()).step(m);
-                }
-            }
-        }
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -83,7 +17,7 @@ class RaftNodeTest {
 
     @Test
     void aCampaigningNodeBecomesLeaderAndReplicatesItsNoop() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         assertThat(c.node("a").role()).isEqualTo(Role.LEADER);
@@ -96,7 +30,7 @@ class RaftNodeTest {
 
     @Test
     void proposalsCommitAndApplyOnEveryNodeInOrder() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         ProposalResult r = c.node("a").propose(List.of(bytes("x"), bytes("y")));
@@ -110,7 +44,7 @@ class RaftNodeTest {
 
     @Test
     void followersRefuseProposalsNamingTheLeader() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         assertThat(c.node("b").propose(bytes("x"))).isEqualTo(new NotLeader(NodeId.of("a")));
@@ -118,7 +52,7 @@ class RaftNodeTest {
 
     @Test
     void readIndexIsServedAtTheLeaderAndThroughAFollower() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         c.node("a").propose(bytes("x"));
@@ -132,7 +66,7 @@ class RaftNodeTest {
 
     @Test
     void aFollowerForwardsProposalsAndLearnsWhereTheLeaderAppendedThem() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         assertThat(c.node("b").forward(42, List.of(bytes("x"), bytes("y"))))
@@ -145,7 +79,7 @@ class RaftNodeTest {
 
     @Test
     void leadershipTransferMakesTheTargetLeader() {
-        Cluster c = new Cluster("a", "b", "c");
+        TestCluster c = new TestCluster("a", "b", "c");
         c.node("a").campaign();
         c.stabilize();
         assertThat(c.node("a").transferLeadership(NodeId.of("c"))).isEqualTo(new TransferResult.Started(NodeId.of("c")));
@@ -157,7 +91,7 @@ class RaftNodeTest {
 
     @Test
     void aSingleNodeClusterElectsItselfAndCommits() {
-        Cluster c = new Cluster("solo");
+        TestCluster c = new TestCluster("solo");
         c.node("solo").campaign();
         c.stabilize();
         assertThat(c.node("solo").role()).isEqualTo(Role.LEADER);

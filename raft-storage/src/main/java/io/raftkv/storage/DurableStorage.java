@@ -126,9 +126,20 @@ public final class DurableStorage implements RaftStorage {
         return hardState;
     }
 
+    /**
+     * The configuration entries after the snapshot, read from the log at the positions recovery indexed. With
+     * the snapshot's configuration (or the bootstrap membership) under them they give the membership in force
+     * ({@link #configuration()}): configuration entries are ordinary log records, as durable as the log, and
+     * a truncation or a compaction changes what is returned the way it changes the log.
+     */
     @Override
-    public Configuration configuration() {
-        return snapshot != null ? snapshot.configuration() : directory.initialMembership();
+    public List<Entry> configurationEntries() {
+        long after = snapshot == null ? 0 : snapshot.index();
+        List<Entry> out = new java.util.ArrayList<>();
+        for (long index : log.configurationIndices(after)) {
+            out.add(entries(index, index, Long.MAX_VALUE).get(0));
+        }
+        return out;
     }
 
     @Override

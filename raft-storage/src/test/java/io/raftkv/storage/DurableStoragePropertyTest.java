@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * <p>After every step it compares, as the core sees them through {@link io.raftkv.core.log.LogStorage}: the first
  * and last index, the term at the snapshot index and at every held index, every suffix of the log, reads under
  * byte limits, the refusal of indexes outside the log, the snapshot, its data, the membership and the hard
- * state. Reopening runs recovery's reconciliation of the log with the latest snapshot every time.
+ * state. Some appended entries are configuration entries: the membership must always be that of the latest one
+ * after the snapshot, or the snapshot's (the bootstrap membership without one), across truncations,
+ * compactions, installs and reopens. Reopening runs recovery's reconciliation of the log with the latest snapshot every time.
  */
 class DurableStoragePropertyTest {
 
@@ -236,16 +238,22 @@ class DurableStoragePropertyTest {
         assertThatThrownBy(() -> storage.entries(last + 1, last + 3, Long.MAX_VALUE)).as(ctx + ": entries after")
                 .isInstanceOf(IndexOutOfBoundsException.class);
         Optional<StoredSnapshot> meta = storage.latestSnapshot();
+        List<Entry> configEntries = model.entries.tailMap(snap, false).values().stream()
+                .filter(e -> e.type() == io.raftkv.core.EntryType.CONFIGURATION).toList();
+        assertThat(storage.configurationEntries()).as(ctx + ": configuration entries").isEqualTo(configEntries);
+        Configuration base = model.snapData == null ? BOOTSTRAP : model.snapConfig;
+        assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(configEntries.isEmpty() ? base
+                : configEntries.get(configEntries.size() - 1).configuration());
         if (model.snapData == null) {
             assertThat(meta).as(ctx + ": snapshot").isEmpty();
-            assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(BOOTSTRAP);
         } else {
             assertThat(meta).as(ctx + ": snapshot").isPresent();
             assertThat(meta.get().index()).as(ctx + ": snapshot index").isEqualTo(snap);
             assertThat(meta.get().term()).as(ctx + ": snapshot term").isEqualTo(model.snapTerm);
             assertThat(Files.readAllBytes(storage.snapshots().dataFile(meta.get()))).as(ctx + ": snapshot data")
                     .isEqualTo(model.snapData);
-            assertThat(storage.configuration()).as(ctx + ": membership").isEqualTo(model.snapConfig);
+            assertThat(storage.snapshot().configuration()).as(ctx + ": snapshot membership")
+                    .isEqualTo(model.snapConfig);
         }
         assertThat(storage.hardState()).as(ctx + ": hard state").isEqualTo(model.hardState);
     }
@@ -305,6 +313,10 @@ class DurableStoragePropertyTest {
                 int size = a.payloadSizes().get(k);
                 if (size == 0 && payload.nextBoolean()) {
                     batch.add(Entry.noop(start + k, term));
+                } else if (size % 5 == 1) {
+                    // A membership change: one learner more, named after the entry so each one differs.
+                    Configuration c = new Configuration(BOOTSTRAP.voters(), Set.of(NodeId.of("l" + (start + k))));
+                    batch.add(Entry.configuration(start + k, term, c));
                 } else {
                     byte[] data = new byte[size];
                     payload.nextBytes(data);

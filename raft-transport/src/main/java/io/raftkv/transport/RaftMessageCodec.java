@@ -123,7 +123,11 @@ public final class RaftMessageCodec {
                 // and keeps a queued append from duplicating the log in memory.
                 b.addEntries(EntryMsg.newBuilder()
                         .setIndex(e.index()).setTerm(e.term())
-                        .setKind(e.type() == EntryType.NOOP ? EntryKind.ENTRY_KIND_NOOP : EntryKind.ENTRY_KIND_COMMAND)
+                        .setKind(switch (e.type()) {
+                            case COMMAND -> EntryKind.ENTRY_KIND_COMMAND;
+                            case NOOP -> EntryKind.ENTRY_KIND_NOOP;
+                            case CONFIGURATION -> EntryKind.ENTRY_KIND_CONFIGURATION;
+                        })
                         .setData(UnsafeByteOperations.unsafeWrap(e.data())));
             }
             env.setAppendEntriesRequest(b);
@@ -445,6 +449,14 @@ public final class RaftMessageCodec {
                                 + " bytes of data");
                     }
                     yield EntryType.NOOP;
+                }
+                case ENTRY_KIND_CONFIGURATION -> {
+                    try {
+                        io.raftkv.core.Configuration.decode(data.toByteArray());
+                    } catch (IllegalArgumentException bad) {
+                        throw new MalformedMessageException("configuration entry " + index + ": " + bad.getMessage());
+                    }
+                    yield EntryType.CONFIGURATION;
                 }
                 default -> throw new MalformedMessageException("entry " + index + " has unknown kind "
                         + e.getKindValue());

@@ -225,6 +225,10 @@ class RaftMessageCodecTest {
             entry(b, 1).setData(ByteString.copyFromUtf8("payload"));
             return b;
         }))).contains("no-op entry 12 carries 7 bytes");
+        assertThat(malformed(append(b -> {
+            entry(b, 0).setKind(EntryKind.ENTRY_KIND_CONFIGURATION).setData(ByteString.copyFrom(new byte[] {1, 0}));
+            return b;
+        }))).contains("configuration entry 11: configuration entry of 2 bytes is shorter than its 5-byte header");
     }
 
     @Test

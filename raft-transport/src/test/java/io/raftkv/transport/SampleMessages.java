@@ -32,7 +32,9 @@ final class SampleMessages {
                 new AppendEntriesRequest(from, to, 7, 100, 6,
                         List.of(Entry.noop(101, 7),
                                 Entry.command(102, 7, "set x=1".getBytes(StandardCharsets.UTF_8)),
-                                Entry.command(103, 7, new byte[0])),
+                                Entry.command(103, 7, new byte[0]),
+                                Entry.configuration(104, 7, new io.raftkv.core.Configuration(
+                                        java.util.Set.of(from, to), java.util.Set.of(NodeId.of("learner-1"))))),
                         99),
                 new AppendEntriesRequest(from, to, 7, 103, 7, List.of(), 103),
                 AppendEntriesResponse.accepted(from, to, 7, 103),

@@ -20,8 +20,23 @@ public interface LogStorage {
     /** The persisted term and vote. */
     HardState hardState();
 
-    /** The membership the node starts with. */
-    Configuration configuration();
+    /**
+     * The configuration entries the log holds after the snapshot ({@code index > snapshot().index()}), in index
+     * order. A configuration is in force from the moment its entry is in the log, so these, over the
+     * snapshot's configuration, say which membership a restarting node is in and which one it falls back to
+     * if an entry is truncated away. Few (one per membership change): implementations track where they are
+     * rather than scan the log.
+     */
+    List<Entry> configurationEntries();
+
+    /**
+     * The membership in force for this log: that of its latest configuration entry, or the snapshot's if it
+     * holds none after the snapshot (for a log never compacted, the membership the node was bootstrapped with).
+     */
+    default Configuration configuration() {
+        List<Entry> entries = configurationEntries();
+        return entries.isEmpty() ? snapshot().configuration() : entries.get(entries.size() - 1).configuration();
+    }
 
     /**
      * The snapshot the log starts after: {@code snapshot().index() == firstIndex() - 1}, with the term of that

@@ -2,11 +2,13 @@ package io.raftkv.core.log;
 
 import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
+import io.raftkv.core.EntryType;
 import io.raftkv.core.HardState;
 import io.raftkv.core.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * A {@link LogStorage} held in memory: for tests, the simulator, benchmarks and applications that keep no
@@ -15,18 +17,18 @@ import java.util.Objects;
 public final class MemoryLogStorage implements LogStorage {
 
     private HardState hardState = HardState.INITIAL;
-    private Configuration configuration;
     /** Index and term of the entry just before {@code entries.get(0)} (a snapshot's last entry, or 0/0). */
     private long offsetIndex;
     private long offsetTerm;
     /** The latest snapshot: at or after {@code offsetIndex} (entries before it may be kept as a margin). */
     private SnapshotMeta snapshot;
     private final ArrayList<Entry> entries = new ArrayList<>();
+    /** Indices of the configuration entries in {@code entries}. */
+    private final TreeSet<Long> configurationIndices = new TreeSet<>();
 
-    /** An empty log for a node that starts with the given membership. */
+    /** An empty log for a node that starts with the given membership (the configuration "at index 0"). */
     public MemoryLogStorage(Configuration configuration) {
-        this.configuration = Objects.requireNonNull(configuration, "configuration");
-        this.snapshot = SnapshotMeta.none(configuration);
+        this.snapshot = SnapshotMeta.none(Objects.requireNonNull(configuration, "configuration"));
     }
 
     @Override
@@ -35,8 +37,28 @@ public final class MemoryLogStorage implements LogStorage {
     }
 
     @Override
-    public Configuration configuration() {
-        return configuration;
+    public List<Entry> configurationEntries() {
+        List<Entry> out = new ArrayList<>();
+        for (long index : configurationIndices.tailSet(snapshot.index(), false)) {
+            out.add(entry(index));
+        }
+        return out;
+    }
+
+    /**
+     * The membership in force at {@code index} (held, or the snapshot's index): that of the latest
+     * configuration entry at or before it, or the snapshot's. What a snapshot taken at {@code index} records.
+     */
+    public Configuration configurationAt(long index) {
+        Long at = configurationIndices.floor(index);
+        if (at != null && at > snapshot.index()) {
+            return entry(at).configuration();
+        }
+        if (index < snapshot.index()) {
+            throw new IllegalArgumentException("the configuration at " + index + " is not known: the snapshot at "
+                    + snapshot.index() + " replaced the log before it");
+        }
+        return snapshot.configuration();
     }
 
     @Override
@@ -93,11 +115,6 @@ public final class MemoryLogStorage implements LogStorage {
         this.hardState = Objects.requireNonNull(state, "hard state");
     }
 
-    /** Replaces the membership (used when bootstrapping). */
-    public void setConfiguration(Configuration configuration) {
-        this.configuration = Objects.requireNonNull(configuration, "configuration");
-    }
-
     /**
      * Appends {@code batch}, first removing every held entry at or after its first index (the suffix it
      * replaces). The batch must start no later than {@code lastIndex() + 1}.
@@ -117,6 +134,11 @@ public final class MemoryLogStorage implements LogStorage {
         }
         truncateFrom(first);
         entries.addAll(batch);
+        for (Entry e : batch) {
+            if (e.type() == EntryType.CONFIGURATION) {
+                configurationIndices.add(e.index());
+            }
+        }
     }
 
     /** Removes every entry at or after {@code index}. */
@@ -125,6 +147,7 @@ public final class MemoryLogStorage implements LogStorage {
         if (keep < entries.size()) {
             entries.subList(keep, entries.size()).clear();
         }
+        configurationIndices.tailSet(Math.max(index, offsetIndex + 1), true).clear();
     }
 
     /**
@@ -137,7 +160,7 @@ public final class MemoryLogStorage implements LogStorage {
         }
         checkHeld(index);
         if (index > snapshot.index()) {
-            snapshot = new SnapshotMeta(index, term(index), configuration);
+            snapshot = new SnapshotMeta(index, term(index), configurationAt(index));
         }
         discardThrough(index);
     }
@@ -161,13 +184,15 @@ public final class MemoryLogStorage implements LogStorage {
         }
         long term = term(index);
         entries.subList(0, (int) (index - offsetIndex)).clear();
+        configurationIndices.headSet(index, true).clear();
         offsetIndex = index;
         offsetTerm = term;
     }
 
     /**
      * Installs a snapshot received from the leader: a log that holds the snapshot's last entry keeps what
-     * follows it; any other log is discarded. The snapshot's membership becomes the node's.
+     * follows it; any other log is discarded. The snapshot's membership is the base under the configuration
+     * entries kept after it.
      */
     public void applySnapshot(SnapshotMeta snapshot) {
         if (snapshot.index() <= this.snapshot.index()) {
@@ -178,13 +203,14 @@ public final class MemoryLogStorage implements LogStorage {
                 && term(snapshot.index()) == snapshot.term();
         if (holds) {
             entries.subList(0, (int) (snapshot.index() - offsetIndex)).clear();
+            configurationIndices.headSet(snapshot.index(), true).clear();
         } else {
             entries.clear();
+            configurationIndices.clear();
         }
         offsetIndex = snapshot.index();
         offsetTerm = snapshot.term();
         this.snapshot = snapshot;
-        configuration = snapshot.configuration();
     }
 
     private void checkHeld(long index) {

@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  *   int   crc32c   over those bytes
  *   long  index
  *   long  term
- *   byte  type     0 command, 1 no-op
+ *   byte  type     0 command, 1 no-op, 2 configuration (added with membership changes; older versions refuse it)
  *   byte[] data
  * </pre>
  *
@@ -46,7 +46,7 @@ final class RecordFormat {
         int bodyStart = buf.position();
         buf.putLong(e.index());
         buf.putLong(e.term());
-        buf.put((byte) (e.type() == EntryType.NOOP ? 1 : 0));
+        buf.put(typeCode(e.type()));
         buf.put(e.data());
         crc.reset();
         ByteBuffer body = buf.duplicate();
@@ -71,7 +71,7 @@ final class RecordFormat {
         }
         int stored = buf.getInt(pos + 4);
         int type = buf.get(pos + FRAME_BYTES + 16);
-        if (type != 0 && type != 1) {
+        if (type < 0 || type > 2) {
             return -1;
         }
         crc.reset();
@@ -91,12 +91,29 @@ final class RecordFormat {
         return buf.getLong(pos + FRAME_BYTES + 8);
     }
 
+    /** Type of a validated record at {@code pos}. */
+    static EntryType type(ByteBuffer buf, int pos) {
+        return switch (buf.get(pos + FRAME_BYTES + 16)) {
+            case 1 -> EntryType.NOOP;
+            case 2 -> EntryType.CONFIGURATION;
+            default -> EntryType.COMMAND;
+        };
+    }
+
+    private static byte typeCode(EntryType type) {
+        return switch (type) {
+            case COMMAND -> 0;
+            case NOOP -> 1;
+            case CONFIGURATION -> 2;
+        };
+    }
+
     /** Decodes a validated record at {@code pos}. */
     static Entry decode(ByteBuffer buf, int pos) {
         int bodyLength = buf.getInt(pos);
         long index = buf.getLong(pos + FRAME_BYTES);
         long term = buf.getLong(pos + FRAME_BYTES + 8);
-        EntryType type = buf.get(pos + FRAME_BYTES + 16) == 1 ? EntryType.NOOP : EntryType.COMMAND;
+        EntryType type = type(buf, pos);
         byte[] data = new byte[bodyLength - FIXED_BODY_BYTES];
         buf.get(pos + FRAME_BYTES + FIXED_BODY_BYTES, data);
         return new Entry(index, term, type, data);

@@ -1,6 +1,7 @@
 package io.raftkv.storage.log;
 
 import io.raftkv.core.Entry;
+import io.raftkv.core.EntryType;
 import io.raftkv.storage.StorageCorruptionException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -40,6 +41,8 @@ final class Segment implements Closeable {
     private long[] positions = new long[1024];
     private long[] terms = new long[1024];
     private int count;
+    /** Indices of the configuration entries held, ascending (few: one per membership change). */
+    private final List<Long> configurationIndices = new ArrayList<>();
     private long size;
     /** Bytes of a torn write found after the last intact record by {@link #open}, not yet cut off. */
     private long tornBytes;
@@ -110,6 +113,9 @@ final class Segment implements Closeable {
                 long expected = seg.firstIndex + seg.count;
                 if (length > 0 && RecordFormat.index(buf, pos) == expected) {
                     seg.addPosition(pos, RecordFormat.term(buf, pos));
+                    if (RecordFormat.type(buf, pos) == EntryType.CONFIGURATION) {
+                        seg.configurationIndices.add(expected);
+                    }
                     pos += length;
                     continue;
                 }
@@ -225,6 +231,11 @@ final class Segment implements Closeable {
         return size;
     }
 
+    /** Indices of the configuration entries this segment holds, ascending. */
+    List<Long> configurationIndices() {
+        return configurationIndices;
+    }
+
     /** Term of the record at {@code index}, which must be held. */
     long term(long index) {
         return terms[(int) (index - firstIndex)];
@@ -241,6 +252,9 @@ final class Segment implements Closeable {
                 throw new IllegalStateException(path + ": append of index " + e.index() + " after " + lastIndex());
             }
             addPosition(pos, e.term());
+            if (e.type() == EntryType.CONFIGURATION) {
+                configurationIndices.add(e.index());
+            }
             pos += RecordFormat.recordBytes(e);
         }
         long at = size;
@@ -286,6 +300,7 @@ final class Segment implements Closeable {
         }
         long newSize = positions[keep];
         channel.truncate(newSize);
+        configurationIndices.removeIf(i -> i >= index);
         count = keep;
         size = newSize;
     }

@@ -137,6 +137,24 @@ public final class SegmentedLog implements Closeable {
         return tail().lastIndex();
     }
 
+    /**
+     * Indices of the configuration entries held after {@code afterIndex}, ascending. Known from the in-memory
+     * index (recovery reads every record's type), so no entry is read.
+     */
+    public List<Long> configurationIndices(long afterIndex) {
+        List<Long> out = new ArrayList<>();
+        for (Segment s : segments) {
+            if (s.lastIndex() > afterIndex) {
+                for (long i : s.configurationIndices()) {
+                    if (i > afterIndex) {
+                        out.add(i);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The term of {@code index}, or -1 if not held. */
     public long term(long index) {
         Segment s = segmentOf(index);

@@ -1,6 +1,8 @@
 package io.raftkv.testkit.sim;
 
+import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
+import io.raftkv.core.EntryType;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.RaftNode;
 import io.raftkv.core.Role;
@@ -12,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Checks Raft's safety properties over a simulated cluster, incrementally, after every event:
@@ -27,7 +30,14 @@ import java.util.Map;
  *   <li><b>Snapshots</b>: a node restoring a snapshot gets exactly the committed prefix up to its index (hash
  *       chains compared); entries a snapshot covers count as held by the nodes that have it;</li>
  *   <li><b>Read linearizability</b>: a read index covers every entry applied anywhere before the read began,
- *       and the node serving it has applied that far.</li>
+ *       and the node serving it has applied that far;</li>
+ *   <li><b>Membership</b>: no two configurations that can decide anything at the same time have majorities
+ *       that can be disjoint. Those are the latest committed configuration and every configuration in force on
+ *       some node (up, or what its disk would restart with) whose entry lies beyond the highest index known
+ *       committed, in a log that holds that committed entry; any other entry is committed and superseded, or
+ *       on a branch that a committed entry has already cut off (it can never be committed, and a node holding
+ *       it cannot win an election). A snapshot records the configuration of the committed prefix at its index, and a restarted
+ *       node is in the configuration its durable log and snapshot say.</li>
  * </ul>
  *
  * "Committed" here means applied by some node: the strongest evidence the cluster can show a client.
@@ -37,7 +47,24 @@ final class InvariantChecker {
     private record IndexTerm(long index, long term) {
     }
 
-    private final int quorum;
+    /**
+     * A configuration in force on a node: the entry (index, term) it comes from, and the term the node's log
+     * holds at any index ({@code -1} where it holds none), to tell whether that entry can still be committed.
+     */
+    record ConfigurationInForce(NodeId node, long index, long term, Configuration configuration,
+                                java.util.function.LongUnaryOperator logTerm) {
+    }
+
+    private final Configuration bootstrap;
+    /** Highest index any node ever reported committed (commit indexes of crashed nodes included). */
+    private long highestCommit;
+    /** The term of the entry at {@code highestCommit}. */
+    private long highestCommitTerm;
+    /** Committed configuration entries seen (applied, or below a node's commit index): index to configuration. */
+    private final TreeMap<Long, Configuration> committedConfigurations = new TreeMap<>();
+    /** Per node: the configurations its durable log and snapshot hold, by index (the snapshot's at its index). */
+    private final Map<NodeId, TreeMap<Long, Configuration>> durableConfigurations = new HashMap<>();
+    private int configurationChecks;
     private final Map<Long, NodeId> leaderByTerm = new HashMap<>();
     /** Entry applied at index i is at position i - 1. */
     private final List<Entry> committed = new ArrayList<>();
@@ -51,8 +78,9 @@ final class InvariantChecker {
     /** Per node: up to which committed index the leader completeness check has run for its current term. */
     private final Map<NodeId, long[]> completenessChecked = new HashMap<>();
 
-    InvariantChecker(int clusterSize) {
-        this.quorum = clusterSize / 2 + 1;
+    InvariantChecker(Configuration bootstrap) {
+        this.bootstrap = bootstrap;
+        committedConfigurations.put(0L, bootstrap);
     }
 
     int leaderTerms() {
@@ -109,6 +137,9 @@ final class InvariantChecker {
                         + e.index() + " where another node applied " + known);
             }
         } else if (pos == committed.size()) {
+            if (e.type() == EntryType.CONFIGURATION) {
+                committedConfigurations.put(e.index(), e.configuration());
+            }
             committed.add(e);
             observedTerm.add(term);
             committedHash.add(chain(committedHash.isEmpty() ? 0 : committedHash.get(pos - 1), e));
@@ -138,9 +169,14 @@ final class InvariantChecker {
         long s = snapshot.index();
         boolean holds = s >= disk.firstIndex() - 1 && s <= disk.lastIndex() && disk.term(s) == snapshot.term();
         List<Long> prefix = durablePrefix.computeIfAbsent(node, k -> new ArrayList<>());
+        TreeMap<Long, Configuration> configs = durableConfigurations(node);
         if (holds) {
+            configs.headMap(s, true).clear();
+            configs.put(s, snapshot.configuration());
             return;
         }
+        configs.clear();
+        configs.put(s, snapshot.configuration());
         for (long i = Math.max(s + 1, disk.firstIndex()); i <= disk.lastIndex(); i++) {
             long oldTerm = disk.term(i);
             if (i <= committed.size() && committed.get((int) (i - 1)).term() == oldTerm) {
@@ -179,6 +215,12 @@ final class InvariantChecker {
             while (prefix.size() >= truncateFrom) {
                 prefix.remove(prefix.size() - 1);
             }
+            durableConfigurations(node).tailMap(truncateFrom, true).clear();
+        }
+        for (Entry e : written) {
+            if (e.type() == EntryType.CONFIGURATION) {
+                durableConfigurations(node).put(e.index(), e.configuration());
+            }
         }
         for (Entry e : written) {
             if (e.index() != prefix.size() + 1) {
@@ -196,22 +238,135 @@ final class InvariantChecker {
         }
     }
 
-    /** Durability: every committed entry is on a majority of durable logs. */
+    /**
+     * Durability: every committed entry is on enough durable logs that no majority of the latest committed
+     * configuration's voters lacks it, so no leader elected from now on can miss it. With a fixed odd number of
+     * voters that is a majority. With membership changes it may be one voter fewer: a leader counts with the
+     * configuration in its log from the moment it is appended, so an entry can be committed on a majority of a
+     * successor configuration (which may then be lost in a crash) that is one voter short of a majority of the
+     * committed one, yet meets every majority of it (single-server changes).
+     */
     void checkCommittedOnMajority(Map<NodeId, LogStorage> disks) {
+        Configuration c = committedConfigurations.lastEntry().getValue();
+        int needed = c.voters().size() - c.quorum() + 1;
         for (int pos = 0; pos < committed.size(); pos++) {
             Entry e = committed.get(pos);
             int holders = 0;
-            for (LogStorage disk : disks.values()) {
-                boolean inSnapshot = e.index() <= disk.snapshot().index();
-                if (inSnapshot || (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term())) {
+            for (NodeId voter : c.voters()) {
+                LogStorage disk = disks.get(voter);
+                boolean inSnapshot = disk != null && e.index() <= disk.snapshot().index();
+                if (disk != null && (inSnapshot
+                        || (disk.lastIndex() >= e.index() && disk.term(e.index()) == e.term()))) {
                     holders++;
                 }
             }
-            if (holders < quorum) {
-                throw new SafetyViolation("Durability: committed entry " + e.index() + "/" + e.term()
-                        + " is on " + holders + " durable logs, fewer than a majority (" + quorum + ")");
+            if (holders < needed) {
+                throw new SafetyViolation("Durability: committed entry " + e.index() + "/" + e.term() + " is on "
+                        + holders + " of the durable logs of voters " + c.voters() + ": a majority of them lacks it");
             }
         }
+    }
+
+    /**
+     * Membership, see the class comment: {@code inForce} holds every node's configuration (up nodes: the
+     * core's; down nodes: their disk's) and {@code commitIndexes} the commit index of every node that is up.
+     */
+    void checkConfigurations(List<ConfigurationInForce> inForce, Map<NodeId, Long> commitIndexes) {
+        configurationChecks++;
+        if (committed.size() > highestCommit) {
+            highestCommit = committed.size();
+            highestCommitTerm = committed.get(committed.size() - 1).term();
+        }
+        for (ConfigurationInForce f : inForce) {
+            Long c = commitIndexes.get(f.node());
+            if (c != null && c > highestCommit) {
+                highestCommit = c;
+                highestCommitTerm = f.logTerm().applyAsLong(c);
+            }
+        }
+        for (ConfigurationInForce f : inForce) {
+            Long commit = commitIndexes.get(f.node());
+            if (commit != null && f.index() <= commit) {
+                Configuration known = committedConfigurations.putIfAbsent(f.index(), f.configuration());
+                if (known != null && !known.equals(f.configuration())) {
+                    throw new SafetyViolation("Membership: " + f.node() + " has committed configuration "
+                            + f.configuration() + " at " + f.index() + " where " + known + " was committed");
+                }
+            }
+        }
+        Map.Entry<Long, Configuration> latest = committedConfigurations.lastEntry();
+        List<ConfigurationInForce> live = new ArrayList<>();
+        live.add(new ConfigurationInForce(null, latest.getKey(), -1, latest.getValue(), i -> -1));
+        for (ConfigurationInForce f : inForce) {
+            if (f.index() > highestCommit && f.logTerm().applyAsLong(highestCommit) == highestCommitTerm) {
+                live.add(f);
+            }
+        }
+        for (int i = 0; i < live.size(); i++) {
+            for (int j = i + 1; j < live.size(); j++) {
+                ConfigurationInForce a = live.get(i);
+                ConfigurationInForce b = live.get(j);
+                if (a.configuration().majoritiesCanBeDisjoint(b.configuration())) {
+                    throw new SafetyViolation("Membership: configurations with majorities that can be disjoint are "
+                            + "in force at once: " + describe(a) + " and " + describe(b) + " (highest commit "
+                            + highestCommit + ")");
+                }
+            }
+        }
+    }
+
+    private static String describe(ConfigurationInForce f) {
+        return f.configuration().voters() + (f.node() == null ? " (latest committed, at " + f.index() + ")"
+                : " (on " + f.node() + ", entry " + f.index() + "/" + f.term() + ")");
+    }
+
+    /** Snapshots: a snapshot taken at {@code meta.index()} records the committed prefix's configuration there. */
+    void onSnapshotTaken(NodeId node, SnapshotMeta meta) {
+        Configuration expected = committedConfigurationAt(meta.index());
+        if (!expected.equals(meta.configuration())) {
+            throw new SafetyViolation("Snapshot: " + node + " took a snapshot at " + meta.index() + " recording "
+                    + meta.configuration() + " but the committed configuration there is " + expected);
+        }
+        TreeMap<Long, Configuration> configs = durableConfigurations(node);
+        configs.headMap(meta.index(), true).clear();
+        configs.put(meta.index(), meta.configuration());
+    }
+
+    /**
+     * Recovery: a restarted node is in the configuration its durable log and snapshot say: the latest
+     * configuration entry that was durable, or the snapshot's, or the bootstrap membership.
+     */
+    void verifyRecoveredConfiguration(NodeId node, LogStorage disk, Configuration inForce) {
+        Configuration expected = durableConfiguration(node).getValue();
+        if (!expected.equals(disk.configuration()) || !expected.equals(inForce)) {
+            throw new SafetyViolation("Recovery: " + node + " restarted in configuration " + inForce + " (its storage "
+                    + "says " + disk.configuration() + ") but its durable log and snapshot say " + expected);
+        }
+    }
+
+    /** The configuration {@code node}'s durable log and snapshot hold, by the index it comes from. */
+    Map.Entry<Long, Configuration> durableConfiguration(NodeId node) {
+        TreeMap<Long, Configuration> configs = durableConfigurations(node);
+        return configs.isEmpty() ? Map.entry(0L, bootstrap) : configs.lastEntry();
+    }
+
+    private Configuration committedConfigurationAt(long index) {
+        Configuration c = bootstrap;
+        for (int i = (int) Math.min(index, committed.size()); i >= 1; i--) {
+            Entry e = committed.get(i - 1);
+            if (e.type() == EntryType.CONFIGURATION) {
+                return e.configuration();
+            }
+        }
+        return c;
+    }
+
+    private TreeMap<Long, Configuration> durableConfigurations(NodeId node) {
+        return durableConfigurations.computeIfAbsent(node, k -> new TreeMap<>());
+    }
+
+    int configurationChecks() {
+        return configurationChecks;
     }
 
     /**

@@ -33,6 +33,8 @@ final class SimNode {
     /** The snapshot the Ready being synced installs, or null. */
     SimSnapshot installing;
     int restarts;
+    /** While down: the configuration its disk would restart with (computed once per crash), or null. */
+    InvariantChecker.ConfigurationInForce configurationOnDisk;
 
     SimNode(NodeId id, RaftConfig config, SimDisk disk) {
         this.id = id;

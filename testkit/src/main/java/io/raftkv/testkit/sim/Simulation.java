@@ -3,6 +3,7 @@ package io.raftkv.testkit.sim;
 import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.EntryType;
+import io.raftkv.core.MembershipChangeResult;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.NotLeader;
 import io.raftkv.core.ProposalResult;
@@ -14,6 +15,7 @@ import io.raftkv.core.ReadState;
 import io.raftkv.core.Ready;
 import io.raftkv.core.Role;
 import io.raftkv.core.SnapshotMeta;
+import io.raftkv.core.membership.MembershipChange;
 import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
 import java.nio.ByteBuffer;
@@ -32,7 +34,9 @@ import java.util.function.Consumer;
  * syncs take time (a crash keeps only a torn prefix of a sync in progress), crashes and restarts, and a
  * client that proposes commands and issues linearizable reads. Nodes on in-memory disks also take snapshots at
  * random moments (compacting their logs, sometimes keeping a margin), and leaders send snapshots to followers
- * that need compacted entries; a snapshot in transit is lost like any message. After every event the {@link InvariantChecker}
+ * that need compacted entries; a snapshot in transit is lost like any message. With membership changes on, the
+ * leader is also asked to add learners (spare nodes that start empty outside the cluster, or removed ones),
+ * promote them, add voters, remove followers and remove itself. After every event the {@link InvariantChecker}
  * checks the safety properties; after the fault phase every fault is healed and the run must reach a stable
  * leader with every proposal committed everywhere within a bounded virtual time (liveness).
  *
@@ -115,6 +119,10 @@ public final class Simulation {
     private int transfers;
     private int snapshots;
     private int installs;
+    private int membershipChanges;
+    private int leaderRemovals;
+    /** The members of the final configuration, once the cluster has settled. */
+    private Configuration finalConfiguration;
     private long nextCommandId = 1;
     private long nextReadId = 1;
     private long nextForwardId = 1;
@@ -127,8 +135,9 @@ public final class Simulation {
         this.options = options;
         this.random = new SplittableRandom(options.seed());
         this.trace = trace;
-        this.checker = new InvariantChecker(options.nodes());
-        this.blocked = new boolean[options.nodes()][options.nodes()];
+        this.checker = new InvariantChecker(bootstrapMembership(options));
+        int total = options.nodes() + options.spareNodes();
+        this.blocked = new boolean[total][total];
         this.dropRate = options.dropRate();
         this.duplicateRate = options.duplicateRate();
         this.reorderRate = options.reorderRate();
@@ -157,7 +166,17 @@ public final class Simulation {
             }
         }
         return new SimulationResult(options, failure, sim.events, sim.now, sim.checker.maxCommitted(),
-                sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked, sim.snapshots, sim.installs);
+                sim.checker.leaderTerms(), sim.crashes, sim.partitions, sim.readsChecked, sim.snapshots, sim.installs,
+                sim.membershipChanges, sim.leaderRemovals);
+    }
+
+    /** Voters n1..nN; the spare nodes after them are outside the cluster. */
+    private static Configuration bootstrapMembership(SimulationOptions options) {
+        java.util.Set<NodeId> voters = new java.util.TreeSet<>();
+        for (int i = 0; i < options.nodes(); i++) {
+            voters.add(NodeId.of("n" + (i + 1)));
+        }
+        return new Configuration(voters, java.util.Set.of());
     }
 
     private void closeDisks() {
@@ -170,10 +189,12 @@ public final class Simulation {
 
     private void execute() {
         List<NodeId> ids = new ArrayList<>();
-        for (int i = 0; i < options.nodes(); i++) {
+        for (int i = 0; i < options.nodes() + options.spareNodes(); i++) {
             ids.add(NodeId.of("n" + (i + 1)));
         }
-        Configuration membership = new Configuration(new java.util.TreeSet<>(ids), java.util.Set.of());
+        // Spare nodes start empty with the cluster's bootstrap membership, which does not include them: they
+        // wait, never campaigning, until a leader adds them (as a node started with --join would).
+        Configuration membership = bootstrapMembership(options);
         for (int i = 0; i < ids.size(); i++) {
             RaftConfig.Builder b = RaftConfig.builder(ids.get(i)).electionTicks(options.electionTicks())
                     .heartbeatTicks(1).preVote(options.preVote()).checkQuorum(options.checkQuorum())
@@ -214,9 +235,13 @@ public final class Simulation {
             events++;
             handle(s.event());
             checker.checkLeaders(upNodes());
+            checkConfigurations();
         }
         checker.checkCommittedOnMajority(disks());
         for (SimNode n : nodes) {
+            if (!finalConfiguration.contains(n.id)) {
+                continue; // removed, or never added: it is not expected to have the latest entries
+            }
             for (long id : allCommands) {
                 if (!pendingCommands.containsKey(id) && !n.appliedCommands.contains(id)) {
                     throw new SafetyViolation("Durability: command " + id + " was acknowledged but " + n.id
@@ -325,6 +350,9 @@ public final class Simulation {
         }
         n.raft = new RaftNode(n.config, n.disk.storage(), new SplittableRandom(options.seed() * 1_000_003L + i * 7919L
                 + n.restarts));
+        if (n.restarts > 0) {
+            checker.verifyRecoveredConfiguration(n.id, n.disk.storage(), n.raft.configuration());
+        }
         n.restarts++;
         n.appliedCommands.clear();
         SimSnapshot snap = n.disk.latestSnapshot();
@@ -368,6 +396,7 @@ public final class Simulation {
                 written));
         log(() -> "crash " + n.id);
         n.raft = null;
+        n.configurationOnDisk = null;
         n.syncing = null;
         n.epoch++;
         n.appliedCommands.clear();
@@ -502,11 +531,13 @@ public final class Simulation {
             return; // nothing new
         }
         long keep = random.nextInt(3) == 0 ? 0 : random.nextInt(12);
-        SnapshotMeta meta = new SnapshotMeta(index, n.appliedTerm, n.disk.storage().configuration());
+        // The membership at the applied index, not the one in force now (a later entry may not be committed).
+        SnapshotMeta meta = new SnapshotMeta(index, n.appliedTerm, n.raft.configurationAt(index));
         if (n.disk.storage().term(index) != n.appliedTerm) {
             throw new SafetyViolation("State Machine Safety: " + n.id + " applied entry " + index + " of term "
                     + n.appliedTerm + " but its durable log holds term " + n.disk.storage().term(index) + " there");
         }
+        checker.onSnapshotTaken(n.id, meta);
         n.disk.takeSnapshot(new SimSnapshot(meta, n.appliedCommands, n.appliedHash), keep);
         snapshots++;
         log(() -> "snapshot " + n.id + " at " + index + "/" + meta.term() + " keeping " + keep);
@@ -597,7 +628,11 @@ public final class Simulation {
     // ------------------------------------------------------------------------------------------------ faults
 
     private void nemesis() {
-        int n = options.nodes();
+        if (options.membershipChanges() && random.nextInt(100) < 15) {
+            changeMembership();
+            return;
+        }
+        int n = nodes.size();
         int action = random.nextInt(100);
         int down = n - upIndices().size();
         if (action < 30) {
@@ -637,13 +672,89 @@ public final class Simulation {
         }
     }
 
+    /**
+     * Asks the leader for a random single-server change: add a learner or a voter (a node outside the
+     * configuration: a spare, or one removed earlier with its old log), promote a learner, remove a follower or
+     * remove the leader itself. Refusals (a change in progress, no entry of the leader's term committed yet)
+     * are part of the test.
+     */
+    private void changeMembership() {
+        int li = leaderIndex();
+        if (li < 0) {
+            return;
+        }
+        RaftNode leader = nodes.get(li).raft;
+        Configuration c = leader.configuration();
+        List<NodeId> outside = new ArrayList<>();
+        List<NodeId> removable = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (!c.contains(n.id)) {
+                outside.add(n.id);
+            } else if (!n.id.equals(leader.id()) && (c.learners().contains(n.id) || c.voters().size() > 2)) {
+                removable.add(n.id);
+            }
+        }
+        List<NodeId> learners = new ArrayList<>(c.learners());
+        MembershipChange change = switch (random.nextInt(5)) {
+            case 0 -> outside.isEmpty() ? null : new MembershipChange.AddLearner(pick(outside));
+            case 1 -> learners.isEmpty() ? null : new MembershipChange.PromoteLearner(pick(learners));
+            case 2 -> outside.isEmpty() ? null : new MembershipChange.AddVoter(pick(outside));
+            case 3 -> removable.isEmpty() ? null : new MembershipChange.RemoveMember(pick(removable));
+            default -> c.voters().size() > 2 ? new MembershipChange.RemoveMember(leader.id()) : null;
+        };
+        if (change == null) {
+            return;
+        }
+        MembershipChangeResult r = leader.proposeMembershipChange(change);
+        if (r instanceof MembershipChangeResult.Accepted) {
+            membershipChanges++;
+            if (change.member().equals(leader.id())) {
+                leaderRemovals++;
+            }
+        }
+        log(() -> "membership change at " + leader.id() + ": " + change + " -> " + r);
+        drain(li);
+    }
+
+    private NodeId pick(List<NodeId> ids) {
+        return ids.get(random.nextInt(ids.size()));
+    }
+
+    /** The membership invariant over what every node (up or down) has in force. */
+    private void checkConfigurations() {
+        List<InvariantChecker.ConfigurationInForce> inForce = new ArrayList<>(nodes.size());
+        Map<NodeId, Long> commits = new HashMap<>();
+        for (SimNode n : nodes) {
+            if (n.up()) {
+                long index = n.raft.configurationIndex();
+                io.raftkv.core.log.LogView view = n.raft.log();
+                inForce.add(new InvariantChecker.ConfigurationInForce(n.id, index, view.term(index),
+                        n.raft.configuration(), view::term));
+                commits.put(n.id, n.raft.log().commitIndex());
+            } else {
+                if (n.configurationOnDisk == null) {
+                    // What the node would restart with (its disk does not change while it is down), from what the
+                    // checker recorded as durable: a crashed real disk is closed, only its in-memory index answers.
+                    io.raftkv.core.log.LogStorage disk = n.disk.storage();
+                    java.util.function.LongUnaryOperator term = i -> i >= disk.firstIndex() - 1 && i <= disk.lastIndex()
+                            ? disk.term(i) : -1;
+                    Map.Entry<Long, Configuration> durable = checker.durableConfiguration(n.id);
+                    n.configurationOnDisk = new InvariantChecker.ConfigurationInForce(n.id, durable.getKey(),
+                            term.applyAsLong(durable.getKey()), durable.getValue(), term);
+                }
+                inForce.add(n.configurationOnDisk);
+            }
+        }
+        checker.checkConfigurations(inForce, commits);
+    }
+
     private void crashAndLaterRestart(int victim) {
         crash(victim);
         schedule(now + 20_000 + random.nextLong(1_000_000), new Restart(victim));
     }
 
     private void partition() {
-        int n = options.nodes();
+        int n = nodes.size();
         partitions++;
         clearPartitions();
         int kind = random.nextInt(4);
@@ -716,14 +827,18 @@ public final class Simulation {
             return false;
         }
         RaftNode l = nodes.get(leader).raft;
-        if (l.status().commitIndex() != l.log().lastIndex()) {
+        Configuration members = l.configuration();
+        if (l.status().commitIndex() != l.log().lastIndex() || !members.isVoter(l.id())) {
             return false;
         }
         for (SimNode n : nodes) {
-            if (!l.id().equals(n.raft.leader()) || n.appliedIndex != l.log().lastIndex()) {
+            // Nodes outside the final configuration (removed, or never added) are left alone.
+            if (members.contains(n.id)
+                    && (!l.id().equals(n.raft.leader()) || n.appliedIndex != l.log().lastIndex())) {
                 return false;
             }
         }
+        finalConfiguration = members;
         return true;
     }
 

@@ -27,6 +27,9 @@ import java.util.SplittableRandom;
  * @param shortcuts         runtime mistakes made on purpose (only to prove the checks catch them)
  * @param storageRoot       if not null, every node runs on the real durable storage in a directory under it
  * @param leaseReads        nodes allow lease reads, and half the client's reads use them
+ * @param membershipChanges the leader is asked for random membership changes (add a learner, promote it, add
+ *                          a voter, remove a follower, remove itself); two spare nodes start empty, outside
+ *                          the cluster, so that there are nodes to add
  */
 public record SimulationOptions(long seed, int nodes, boolean preVote, boolean checkQuorum, long faultMicros,
                                 long healMicros, long tickMicros, int electionTicks, double dropRate,
@@ -34,7 +37,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
                                 long clientMeanMicros, double readRate, boolean smallAppends,
                                 java.util.Set<io.raftkv.core.Mechanism> disabled,
                                 java.util.Set<RuntimeShortcut> shortcuts, java.nio.file.Path storageRoot,
-                                boolean leaseReads) {
+                                boolean leaseReads, boolean membershipChanges) {
 
     /** A varied schedule derived from {@code seed} for a cluster of {@code nodes}. */
     public static SimulationOptions forSeed(long seed, int nodes) {
@@ -51,7 +54,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultPhase, 30_000_000, 10_000, 10, drop,
                 dup, reorder, nemesis, maxCrashed, client, 0.2, r.nextInt(4) == 0, java.util.Set.of(),
                 java.util.Set.of(), null,
-                checkQuorum && r.nextInt(3) == 0);
+                checkQuorum && r.nextInt(3) == 0, r.nextBoolean());
     }
 
     /** The same run with {@code mechanism} switched off. */
@@ -60,7 +63,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(mechanism);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts, storageRoot, leaseReads);
+                readRate, smallAppends, java.util.Set.copyOf(d), shortcuts, storageRoot, leaseReads, membershipChanges);
     }
 
     /** The same run with a runtime mistake made on purpose. */
@@ -69,21 +72,33 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
         d.add(shortcut);
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, disabled, java.util.Set.copyOf(d), storageRoot, leaseReads);
+                readRate, smallAppends, disabled, java.util.Set.copyOf(d), storageRoot, leaseReads, membershipChanges);
     }
 
     /** The same run on real durable storage, one directory per node under {@code root}. */
     public SimulationOptions withRealStorage(java.nio.file.Path root) {
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, smallAppends, disabled, shortcuts, root, leaseReads);
+                readRate, smallAppends, disabled, shortcuts, root, leaseReads, membershipChanges);
     }
 
     /** The same run with tiny append and window limits (entries travel one or two per message). */
     public SimulationOptions withSmallAppends() {
         return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
                 electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
-                readRate, true, disabled, shortcuts, storageRoot, leaseReads);
+                readRate, true, disabled, shortcuts, storageRoot, leaseReads, membershipChanges);
+    }
+
+    /** The same run with random membership changes on or off. */
+    public SimulationOptions withMembershipChanges(boolean on) {
+        return new SimulationOptions(seed, nodes, preVote, checkQuorum, faultMicros, healMicros, tickMicros,
+                electionTicks, dropRate, duplicateRate, reorderRate, nemesisMeanMicros, maxCrashed, clientMeanMicros,
+                readRate, smallAppends, disabled, shortcuts, storageRoot, leaseReads, on);
+    }
+
+    /** Nodes that start outside the cluster, empty, to be added by membership changes. */
+    public int spareNodes() {
+        return membershipChanges ? 2 : 0;
     }
 
     private static double pick(SplittableRandom r, double... choices) {
@@ -106,6 +121,7 @@ public record SimulationOptions(long seed, int nodes, boolean preVote, boolean c
                 + nemesisMeanMicros / 1000 + "ms maxCrashed=" + maxCrashed + " clientMean=" + clientMeanMicros / 1000
                 + "ms smallAppends=" + smallAppends + (disabled.isEmpty() ? "" : " disabled=" + disabled)
                 + (shortcuts.isEmpty() ? "" : " shortcuts=" + shortcuts)
-                + (storageRoot == null ? "" : " realStorage=" + storageRoot) + (leaseReads ? " leaseReads" : "");
+                + (storageRoot == null ? "" : " realStorage=" + storageRoot) + (leaseReads ? " leaseReads" : "")
+                + (membershipChanges ? " membershipChanges" : "");
     }
 }

@@ -19,7 +19,7 @@ public final class SimulationRunner {
     /** The outcome of a batch of seeds. */
     public record Summary(long seeds, long failures, List<SimulationResult> failed, long events, long millis,
                           long maxCommitted, long crashes, long partitions, long reads, long snapshots,
-                          long installs) {
+                          long installs, long membershipChanges, long leaderRemovals) {
 
         /** Seeds per minute of wall-clock time. */
         public double seedsPerMinute() {
@@ -41,6 +41,12 @@ public final class SimulationRunner {
      * size is {@link SimulationOptions#clusterSizeForSeed}. Keeps at most 20 failures in full.
      */
     public static Summary run(long firstSeed, long count, int threads) {
+        return run(firstSeed, count, threads, java.util.function.UnaryOperator.identity());
+    }
+
+    /** Like {@link #run(long, long, int)}, with every seed's options passed through {@code adjust} first. */
+    public static Summary run(long firstSeed, long count, int threads,
+                              java.util.function.UnaryOperator<SimulationOptions> adjust) {
         long start = System.nanoTime();
         AtomicLong next = new AtomicLong(firstSeed);
         long end = firstSeed + count;
@@ -50,9 +56,10 @@ public final class SimulationRunner {
         AtomicLong failures = new AtomicLong();
         for (int t = 0; t < threads; t++) {
             futures.add(pool.submit(() -> {
-                long[] totals = new long[7];
+                long[] totals = new long[9];
                 for (long seed = next.getAndIncrement(); seed < end; seed = next.getAndIncrement()) {
-                    SimulationOptions o = SimulationOptions.forSeed(seed, SimulationOptions.clusterSizeForSeed(seed));
+                    SimulationOptions o = adjust.apply(
+                            SimulationOptions.forSeed(seed, SimulationOptions.clusterSizeForSeed(seed)));
                     SimulationResult r = Simulation.run(o);
                     totals[0] += r.events();
                     totals[1] = Math.max(totals[1], r.committed());
@@ -61,6 +68,8 @@ public final class SimulationRunner {
                     totals[4] += r.reads();
                     totals[5] += r.snapshots();
                     totals[6] += r.installs();
+                    totals[7] += r.membershipChanges();
+                    totals[8] += r.leaderRemovals();
                     if (!r.ok()) {
                         failures.incrementAndGet();
                         if (failed.size() < 20) {
@@ -78,6 +87,8 @@ public final class SimulationRunner {
         long reads = 0;
         long snapshots = 0;
         long installs = 0;
+        long membershipChanges = 0;
+        long leaderRemovals = 0;
         try {
             for (Future<long[]> f : futures) {
                 long[] t = f.get();
@@ -88,6 +99,8 @@ public final class SimulationRunner {
                 reads += t[4];
                 snapshots += t[5];
                 installs += t[6];
+                membershipChanges += t[7];
+                leaderRemovals += t[8];
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,6 +114,6 @@ public final class SimulationRunner {
         List<SimulationResult> sorted = new ArrayList<>(failed);
         sorted.sort(java.util.Comparator.comparingLong(r -> r.options().seed()));
         return new Summary(count, failures.get(), sorted, events, millis, maxCommitted, crashes, partitions, reads,
-                snapshots, installs);
+                snapshots, installs, membershipChanges, leaderRemovals);
     }
 }

@@ -111,6 +111,11 @@ public final class FaultInjector implements FaultControl {
             }
 
             @Override
+            public List<Entry> configurationEntries() {
+                return next.configurationEntries();
+            }
+
+            @Override
             public long firstIndex() {
                 return next.firstIndex();
             }
