@@ -8,7 +8,7 @@ import io.raftkv.core.NodeId;
  */
 public abstract sealed class RaftException extends RuntimeException
         permits RaftException.NotLeader, RaftException.Overloaded, RaftException.LeadershipChanged,
-        RaftException.Stopped {
+        RaftException.Stopped, RaftException.MembershipChangeRefused {
     private static final long serialVersionUID = 1L;
 
     RaftException(String message) {
@@ -70,6 +70,26 @@ public abstract sealed class RaftException extends RuntimeException
 
         public Stopped(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * The leader refused a membership change: another change is not committed yet, the leader has not yet
+     * committed an entry of its term (retry shortly), a leadership transfer is under way, or the change does not
+     * apply to the current membership. The message says which.
+     */
+    public static final class MembershipChangeRefused extends RaftException {
+        private static final long serialVersionUID = 1L;
+        private final boolean retryable;
+
+        public MembershipChangeRefused(String message, boolean retryable) {
+            super(message);
+            this.retryable = retryable;
+        }
+
+        /** True if the same change may succeed later (a change in progress, a new leader's first commit). */
+        public boolean retryable() {
+            return retryable;
         }
     }
 }

@@ -136,6 +136,12 @@ public final class RaftServer<R> implements AutoCloseable {
     // Snapshots. Apply thread: what was applied since the last snapshot; whether one is being written.
     private long appliedIndex;
     private long appliedTerm;
+    /**
+     * The membership in force at {@link #appliedIndex}: what a snapshot of the applied state records. Not the
+     * node's current membership, which may already include a configuration entry appended after it and not yet
+     * committed (a snapshot carrying that one would make a restored node use an uncommitted configuration).
+     */
+    private io.raftkv.core.Configuration appliedConfiguration;
     private long entriesSinceSnapshot;
     private long bytesSinceSnapshot;
     private volatile boolean snapshotInProgress;
@@ -177,6 +183,7 @@ public final class RaftServer<R> implements AutoCloseable {
         SnapshotMeta snap = storage.snapshot();
         this.appliedIndex = Math.max(stateMachine.appliedIndex(), snap.index());
         this.appliedTerm = snap.term();
+        this.appliedConfiguration = node.configurationAt(appliedIndex);
         this.inbox = new ArrayBlockingQueue<>(config.maxQueued());
         this.applyQueue = new LinkedBlockingQueue<>(config.maxApplyQueue());
         this.lastStatus = node.status();
@@ -272,6 +279,22 @@ public final class RaftServer<R> implements AutoCloseable {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (!enqueue(() -> doTransfer(target, f))) {
             f.completeExceptionally(rejection("leadership transfer"));
+        }
+        return f;
+    }
+
+    /**
+     * Proposes a single-server membership change at the leader (add a learner or a voter, promote a learner,
+     * remove a member). Completes with the new membership once its entry is committed and applied here; fails
+     * with {@link RaftException.NotLeader}, {@link RaftException.MembershipChangeRefused} (one change at a time,
+     * a new leader's first commit, a transfer under way, or an invalid change) or
+     * {@link RaftException.LeadershipChanged}.
+     */
+    public CompletableFuture<io.raftkv.core.Configuration> changeMembership(
+            io.raftkv.core.membership.MembershipChange change) {
+        CompletableFuture<io.raftkv.core.Configuration> f = new CompletableFuture<>();
+        if (!enqueue(() -> doChangeMembership(change, f))) {
+            f.completeExceptionally(rejection("membership change"));
         }
         return f;
     }
@@ -639,6 +662,37 @@ public final class RaftServer<R> implements AutoCloseable {
         }
     }
 
+    private void doChangeMembership(io.raftkv.core.membership.MembershipChange change,
+                                    CompletableFuture<io.raftkv.core.Configuration> f) {
+        io.raftkv.core.MembershipChangeResult r = node.proposeMembershipChange(change);
+        if (r instanceof io.raftkv.core.MembershipChangeResult.Accepted a) {
+            CompletableFuture<R> applied = new CompletableFuture<>();
+            applied.whenComplete((ignored, e) -> {
+                if (e == null) {
+                    f.complete(a.configuration());
+                } else {
+                    f.completeExceptionally(e);
+                }
+            });
+            track(a.index(), a.term(), applied);
+        } else if (r instanceof NotLeader nl) {
+            f.completeExceptionally(new RaftException.NotLeader(nl.leaderHint()));
+        } else if (r instanceof io.raftkv.core.MembershipChangeResult.ChangeInProgress p) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused("another membership change (index "
+                    + p.pendingIndex() + ") is not committed yet; retry once it is", true));
+        } else if (r instanceof io.raftkv.core.MembershipChangeResult.AwaitingTermCommit t) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused("the leader has not committed an "
+                    + "entry of its term " + t.term() + " yet; retry shortly", true));
+        } else if (r instanceof io.raftkv.core.MembershipChangeResult.TransferInProgress t) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused("leadership is being transferred to "
+                    + t.target() + "; retry at the new leader", true));
+        } else if (r instanceof io.raftkv.core.MembershipChangeResult.Invalid i) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(i.reason(), false));
+        } else {
+            f.completeExceptionally(new IllegalStateException("unexpected membership change result " + r));
+        }
+    }
+
     private void doTransfer(NodeId target, CompletableFuture<Void> f) {
         TransferResult r = node.transferLeadership(target);
         if (r instanceof NotLeader nl) {
@@ -726,6 +780,9 @@ public final class RaftServer<R> implements AutoCloseable {
         }
         int next = 0;
         for (Entry e : entries) {
+            if (e.type() == EntryType.CONFIGURATION) {
+                appliedConfiguration = e.configuration();
+            }
             R result = e.type() == EntryType.COMMAND ? results.get(next++) : null;
             recentResults.put(e.index(), new AppliedResult<>(e.term(), result));
             recentResults.remove(e.index() - RECENT_RESULTS);
@@ -803,7 +860,7 @@ public final class RaftServer<R> implements AutoCloseable {
         snapshotInProgress = true;
         entriesSinceSnapshot = 0;
         bytesSinceSnapshot = 0;
-        io.raftkv.core.Configuration membership = lastStatus.configuration();
+        io.raftkv.core.Configuration membership = appliedConfiguration;
         snapshotWriter.execute(() -> writeSnapshot(capture, index, term, membership));
     }
 
@@ -944,6 +1001,7 @@ public final class RaftServer<R> implements AutoCloseable {
         restoredThrough = snap.index();
         appliedIndex = snap.index();
         appliedTerm = snap.term();
+        appliedConfiguration = snap.configuration();
         entriesSinceSnapshot = 0;
         bytesSinceSnapshot = 0;
         recentResults.clear();

@@ -1,9 +1,12 @@
 package io.raftkv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import io.raftkv.core.Configuration;
 import io.raftkv.core.NodeId;
+import io.raftkv.core.membership.MembershipChange;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +90,37 @@ class RaftServerTest {
             assertThat(n.byGroup().get("storage")).containsEntry("entriesPersisted", n.entriesPersisted());
             RaftServer<String> follower = c.followers().values().iterator().next();
             await().atMost(DEADLINE).until(() -> follower.counters().entriesPersisted() >= 201);
+        }
+    }
+
+    @Test
+    void aMembershipChangeCompletesOnceCommittedAndLaterSnapshotsCarryIt() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            leader.propose(cmd("a=1")).get(10, TimeUnit.SECONDS); // an entry of the leader's term is committed
+            Configuration withLearner = leader.changeMembership(
+                    new MembershipChange.AddLearner(NodeId.of("n4"))).get(10, TimeUnit.SECONDS);
+            assertThat(withLearner.learners()).containsExactly(NodeId.of("n4"));
+            assertThat(withLearner.voters()).hasSize(3);
+            // Learners never count: with n4 absent the cluster still commits.
+            leader.propose(cmd("b=2")).get(10, TimeUnit.SECONDS);
+            assertThat(leader.takeSnapshot().get(10, TimeUnit.SECONDS).configuration()).isEqualTo(withLearner);
+
+            Throwable invalid = catchThrowable(() -> leader.changeMembership(
+                    new MembershipChange.RemoveMember(NodeId.of("n9"))).get(10, TimeUnit.SECONDS));
+            assertThat(invalid).hasCauseInstanceOf(RaftException.MembershipChangeRefused.class);
+            assertThat(((RaftException.MembershipChangeRefused) invalid.getCause()).retryable()).isFalse();
+
+            RaftServer<String> follower = c.followers().values().iterator().next();
+            Throwable notLeader = catchThrowable(() -> follower.changeMembership(
+                    new MembershipChange.RemoveMember(NodeId.of("n4"))).get(10, TimeUnit.SECONDS));
+            assertThat(notLeader).hasCauseInstanceOf(RaftException.NotLeader.class);
+
+            Configuration without = leader.changeMembership(
+                    new MembershipChange.RemoveMember(NodeId.of("n4"))).get(10, TimeUnit.SECONDS);
+            assertThat(without.learners()).isEmpty();
+            await().atMost(DEADLINE).until(() -> c.servers.values().stream()
+                    .allMatch(s -> s.status().configuration().equals(without)));
         }
     }
 
