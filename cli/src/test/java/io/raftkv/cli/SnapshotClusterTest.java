@@ -91,17 +91,26 @@ class SnapshotClusterTest {
         }
     }
 
+    /**
+     * Leaves a follower behind by a snapshot of about 400 chunks, restarts it with its answers slowed (so the
+     * transfer is still running when the test strikes) and returns it once 20 chunks have arrived.
+     */
+    private KvNode restartBehindWithASlowTransfer(LocalKvCluster c, KvNode leader) throws Exception {
+        NodeId follower = leaveAFollowerBehind(c, leader, 400, 1000);
+        c.start(follower);
+        KvNode back = c.nodes.get(follower);
+        assertThat(send(back, "POST", "/v1/fault/delay", "{\"millis\": 20}").statusCode()).isEqualTo(200);
+        SnapshotCounters counters = back.raft().snapshotCounters();
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(5)).until(() -> counters.chunksReceived() >= 20);
+        return back;
+    }
+
     @Test
     void aTransferCutOffMidwayResumesAndCompletes() throws Exception {
         try (LocalKvCluster c = new LocalKvCluster(dir, 3, true, SMALL)) {
             KvNode leader = awaitLeader(c);
-            NodeId follower = leaveAFollowerBehind(c, leader, 400, 1000); // a snapshot of about 400 chunks
-            c.start(follower);
-            KvNode back = c.nodes.get(follower);
-            // Slow the follower's answers so that the transfer is still running when its connections are cut.
-            assertThat(send(back, "POST", "/v1/fault/delay", "{\"millis\": 20}").statusCode()).isEqualTo(200);
+            KvNode back = restartBehindWithASlowTransfer(c, leader);
             SnapshotCounters counters = back.raft().snapshotCounters();
-            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(5)).until(() -> counters.chunksReceived() >= 20);
             assertThat(send(back, "POST", "/v1/fault/isolate", "{\"direction\": \"both\"}").statusCode())
                     .isEqualTo(200);
             // The leader gives up on the silent transfer (1 s without progress)...
@@ -120,12 +129,9 @@ class SnapshotClusterTest {
     void aTransferWhoseLeaderIsKilledMidwayCompletesFromTheNewLeader() throws Exception {
         try (LocalKvCluster c = new LocalKvCluster(dir, 3, true, SMALL)) {
             KvNode leader = awaitLeader(c);
-            NodeId follower = leaveAFollowerBehind(c, leader, 400, 1000);
-            c.start(follower);
-            KvNode back = c.nodes.get(follower);
-            assertThat(send(back, "POST", "/v1/fault/delay", "{\"millis\": 20}").statusCode()).isEqualTo(200);
+            KvNode back = restartBehindWithASlowTransfer(c, leader);
+            NodeId follower = back.config().id();
             SnapshotCounters counters = back.raft().snapshotCounters();
-            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(5)).until(() -> counters.chunksReceived() >= 20);
             assertThat(counters.installed()).as("still transferring when the leader dies").isZero();
             NodeId oldLeader = leader.config().id();
             c.stop(oldLeader);
