@@ -1,8 +1,10 @@
 package io.raftkv.server;
 
+import io.raftkv.core.Configuration;
 import io.raftkv.core.Entry;
 import io.raftkv.core.EntryType;
 import io.raftkv.core.ForwardOutcome;
+import io.raftkv.core.MembershipChangeResult;
 import io.raftkv.core.NodeId;
 import io.raftkv.core.NotLeader;
 import io.raftkv.core.ProposalResult;
@@ -14,6 +16,7 @@ import io.raftkv.core.Role;
 import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.Status;
 import io.raftkv.core.TransferResult;
+import io.raftkv.core.membership.MembershipChange;
 import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
@@ -32,15 +35,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,9 +117,9 @@ public final class RaftServer<R> implements AutoCloseable {
     private final BlockingQueue<Runnable> inbox;
     private final BlockingQueue<ApplyWork> applyQueue;
     /** Command bytes proposed through {@link #propose} that the loop has not taken up yet. */
-    private final java.util.concurrent.atomic.AtomicLong queuedProposalBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong queuedProposalBytes = new AtomicLong();
     /** Entry bytes handed to the apply thread and not applied yet (the loop waits while over the limit). */
-    private final java.util.concurrent.atomic.AtomicLong applyQueueBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong applyQueueBytes = new AtomicLong();
     private final Map<Long, PendingProposal<R>> proposals = new ConcurrentHashMap<>();
     /** Proposals forwarded to the leader, waiting for where it appended them. */
     private final Map<Long, CompletableFuture<R>> forwards = new ConcurrentHashMap<>();
@@ -123,7 +130,7 @@ public final class RaftServer<R> implements AutoCloseable {
      */
     private final Map<Long, AppliedResult<R>> recentResults = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
-    private final List<PendingTransfer> transfers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<PendingTransfer> transfers = new CopyOnWriteArrayList<>();
     private long nextReadId = 1;
     /** Last index the loop wrote to storage (to recognise a batch that replaces part of the log). */
     private long lastWrittenIndex;
@@ -141,12 +148,12 @@ public final class RaftServer<R> implements AutoCloseable {
      * node's current membership, which may already include a configuration entry appended after it and not yet
      * committed (a snapshot carrying that one would make a restored node use an uncommitted configuration).
      */
-    private io.raftkv.core.Configuration appliedConfiguration;
+    private Configuration appliedConfiguration;
     private long entriesSinceSnapshot;
     private long bytesSinceSnapshot;
     private volatile boolean snapshotInProgress;
-    private final java.util.Queue<CompletableFuture<SnapshotMeta>> snapshotRequests =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<CompletableFuture<SnapshotMeta>> snapshotRequests =
+            new ConcurrentLinkedQueue<>();
     /** Highest index the state machine was restored to from a received snapshot (proposals up to it are unknown). */
     private volatile long restoredThrough;
     private final ExecutorService snapshotWriter;
@@ -290,9 +297,9 @@ public final class RaftServer<R> implements AutoCloseable {
      * a new leader's first commit, a transfer under way, or an invalid change) or
      * {@link RaftException.LeadershipChanged}.
      */
-    public CompletableFuture<io.raftkv.core.Configuration> changeMembership(
-            io.raftkv.core.membership.MembershipChange change) {
-        CompletableFuture<io.raftkv.core.Configuration> f = new CompletableFuture<>();
+    public CompletableFuture<Configuration> changeMembership(
+            MembershipChange change) {
+        CompletableFuture<Configuration> f = new CompletableFuture<>();
         if (!enqueue(() -> doChangeMembership(change, f))) {
             f.completeExceptionally(rejection("membership change"));
         }
@@ -662,10 +669,10 @@ public final class RaftServer<R> implements AutoCloseable {
         }
     }
 
-    private void doChangeMembership(io.raftkv.core.membership.MembershipChange change,
-                                    CompletableFuture<io.raftkv.core.Configuration> f) {
-        io.raftkv.core.MembershipChangeResult r = node.proposeMembershipChange(change);
-        if (r instanceof io.raftkv.core.MembershipChangeResult.Accepted a) {
+    private void doChangeMembership(MembershipChange change,
+                                    CompletableFuture<Configuration> f) {
+        MembershipChangeResult r = node.proposeMembershipChange(change);
+        if (r instanceof MembershipChangeResult.Accepted a) {
             CompletableFuture<R> applied = new CompletableFuture<>();
             applied.whenComplete((ignored, e) -> {
                 if (e == null) {
@@ -677,16 +684,16 @@ public final class RaftServer<R> implements AutoCloseable {
             track(a.index(), a.term(), applied);
         } else if (r instanceof NotLeader nl) {
             f.completeExceptionally(new RaftException.NotLeader(nl.leaderHint()));
-        } else if (r instanceof io.raftkv.core.MembershipChangeResult.ChangeInProgress p) {
+        } else if (r instanceof MembershipChangeResult.ChangeInProgress p) {
             f.completeExceptionally(new RaftException.MembershipChangeRefused("another membership change (index "
                     + p.pendingIndex() + ") is not committed yet; retry once it is", true));
-        } else if (r instanceof io.raftkv.core.MembershipChangeResult.AwaitingTermCommit t) {
+        } else if (r instanceof MembershipChangeResult.AwaitingTermCommit t) {
             f.completeExceptionally(new RaftException.MembershipChangeRefused("the leader has not committed an "
                     + "entry of its term " + t.term() + " yet; retry shortly", true));
-        } else if (r instanceof io.raftkv.core.MembershipChangeResult.TransferInProgress t) {
+        } else if (r instanceof MembershipChangeResult.TransferInProgress t) {
             f.completeExceptionally(new RaftException.MembershipChangeRefused("leadership is being transferred to "
                     + t.target() + "; retry at the new leader", true));
-        } else if (r instanceof io.raftkv.core.MembershipChangeResult.Invalid i) {
+        } else if (r instanceof MembershipChangeResult.Invalid i) {
             f.completeExceptionally(new RaftException.MembershipChangeRefused(i.reason(), false));
         } else {
             f.completeExceptionally(new IllegalStateException("unexpected membership change result " + r));
@@ -860,12 +867,12 @@ public final class RaftServer<R> implements AutoCloseable {
         snapshotInProgress = true;
         entriesSinceSnapshot = 0;
         bytesSinceSnapshot = 0;
-        io.raftkv.core.Configuration membership = appliedConfiguration;
+        Configuration membership = appliedConfiguration;
         snapshotWriter.execute(() -> writeSnapshot(capture, index, term, membership));
     }
 
     /** Snapshot thread: writes and publishes a captured state, then has the loop compact the log. */
-    private void writeSnapshot(StateCapture capture, long index, long term, io.raftkv.core.Configuration membership) {
+    private void writeSnapshot(StateCapture capture, long index, long term, Configuration membership) {
         long started = System.nanoTime();
         try (capture; SnapshotWriter writer = storage.beginSnapshot(index, term, membership)) {
             OutputStream out = new BufferedOutputStream(writer.data(), 1 << 20);

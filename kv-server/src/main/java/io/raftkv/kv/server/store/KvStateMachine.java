@@ -18,7 +18,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -82,13 +85,13 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
      * every session this process has touched; cleared on restore and on a failed write. Bounded by the sessions
      * alive, which expire.
      */
-    private final java.util.Map<String, byte[]> sessionCache = new java.util.HashMap<>();
+    private final Map<String, byte[]> sessionCache = new HashMap<>();
     private static final byte[] NO_SESSION = new byte[0];
     /** Marks a data key deleted earlier in the same batch (compared by identity). */
     private static final byte[] DELETED = new byte[0];
     private volatile long appliedIndex;
     /** Operations actually applied since this process opened the store (retries answered from sessions excluded). */
-    private final java.util.concurrent.atomic.AtomicLong operationsApplied = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong operationsApplied = new AtomicLong();
     private long clock;
     private long nextExpiry;
 
@@ -292,7 +295,7 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
      */
     private final class ApplyBatch implements AutoCloseable {
         final WriteBatch writes = new WriteBatch();
-        private java.util.Map<ByteBuffer, byte[]> pending;
+        private Map<ByteBuffer, byte[]> pending;
 
         void putData(byte[] key, byte[] value) throws RocksDBException {
             writes.put(data, key, value);
@@ -312,9 +315,9 @@ public final class KvStateMachine implements StateMachine<KvResult>, AutoCloseab
             return db.get(data, key);
         }
 
-        private java.util.Map<ByteBuffer, byte[]> pending() {
+        private Map<ByteBuffer, byte[]> pending() {
             if (pending == null) {
-                pending = new java.util.HashMap<>();
+                pending = new HashMap<>();
             }
             return pending;
         }
