@@ -10,8 +10,10 @@ import io.raftkv.core.NodeId;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.transport.proto.Envelope;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -29,6 +31,7 @@ final class InboundConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final RaftMessageCodec codec;
     private final Predicate<NodeId> isKnownPeer;
+    private final BiConsumer<RaftMessageCodec.Handshake, SocketAddress> onHandshake;
     private final Consumer<RaftMessage> deliver;
     private final InboundConnections connections;
     private final FrameDecoder frameDecoder;
@@ -39,10 +42,19 @@ final class InboundConnectionHandler extends ChannelInboundHandlerAdapter {
     private RaftMessageCodec.Handshake handshake;
     private boolean rejected;
 
-    InboundConnectionHandler(RaftMessageCodec codec, Predicate<NodeId> isKnownPeer, Consumer<RaftMessage> deliver,
-                             InboundConnections connections, FrameDecoder frameDecoder, Duration handshakeTimeout) {
+    /**
+     * @param isKnownPeer whose Hellos (and later messages) are accepted: configured and learned peers, and any node
+     *                    while the transport accepts unconfigured peers
+     * @param onHandshake told of every accepted Hello with the connection's remote address, before any message on
+     *                    that connection is delivered (so that a reply to the first message can already be routed)
+     */
+    InboundConnectionHandler(RaftMessageCodec codec, Predicate<NodeId> isKnownPeer,
+                             BiConsumer<RaftMessageCodec.Handshake, SocketAddress> onHandshake,
+                             Consumer<RaftMessage> deliver, InboundConnections connections, FrameDecoder frameDecoder,
+                             Duration handshakeTimeout) {
         this.codec = codec;
         this.isKnownPeer = isKnownPeer;
+        this.onHandshake = onHandshake;
         this.deliver = deliver;
         this.connections = connections;
         this.frameDecoder = frameDecoder;
@@ -78,10 +90,12 @@ final class InboundConnectionHandler extends ChannelInboundHandlerAdapter {
                 connections.authenticated(ctx.channel(), handshake);
                 log.debug("Accepted {} connection from {} at {}", handshake.lane(), handshake.peer(),
                         ctx.channel().remoteAddress());
+                onHandshake.accept(handshake, ctx.channel().remoteAddress());
             } else {
                 RaftMessage message = codec.decode(env, handshake.peer());
                 if (!isKnownPeer.test(handshake.peer())) {
-                    // Removed from the configuration after its Hello was accepted.
+                    // Removed from the configuration after its Hello was accepted, or accepted as an unconfigured
+                    // peer and the transport has stopped accepting those since.
                     reject(ctx, handshake.peer() + " is no longer a configured peer");
                     return;
                 }

@@ -2,12 +2,12 @@ package io.raftkv.transport;
 
 import io.netty.channel.Channel;
 import io.raftkv.core.NodeId;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +53,7 @@ final class InboundConnections {
      */
     void authenticated(Channel channel, RaftMessageCodec.Handshake handshake) {
         authenticated.forEach((other, existing) -> {
-            if (other != channel && existing.equals(handshake) && authenticated.remove(other, existing)) {
+            if (other != channel && existing.sameConnectionAs(handshake) && authenticated.remove(other, existing)) {
                 log.info("Closing {} connection from {} at {}: replaced by a newer one from {}", handshake.lane(),
                         handshake.peer(), other.remoteAddress(), channel.remoteAddress());
                 other.close();
@@ -96,10 +96,10 @@ final class InboundConnections {
         });
     }
 
-    /** Closes the connections of peers that are no longer members. */
-    void closeFrom(Collection<NodeId> removed) {
+    /** Closes the connections of peers that are no longer members (nor accepted as unconfigured peers). */
+    void closeFrom(Predicate<NodeId> gone) {
         authenticated.forEach((channel, handshake) -> {
-            if (removed.contains(handshake.peer())) {
+            if (gone.test(handshake.peer())) {
                 channel.close();
             }
         });

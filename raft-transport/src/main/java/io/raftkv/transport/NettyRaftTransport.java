@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -20,6 +21,7 @@ import io.raftkv.core.NodeId;
 import io.raftkv.core.message.RaftMessage;
 import io.raftkv.transport.proto.Envelope;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>Connection model: this node dials two connections to every peer, a control lane and a bulk lane (see
  * {@link Lane}), and only ever writes on them; the peer dials its own two to answer. Each accepted connection
  * must start with a Hello naming a configured peer of the same cluster and protocol version, within the
- * handshake timeout; everything after it is checked by {@link RaftMessageCodec}. See docs/transport.md for the
- * wire format, limits and failure handling.
+ * handshake timeout; everything after it is checked by {@link RaftMessageCodec}. While
+ * {@linkplain #acceptUnconfiguredPeers accepting unconfigured peers}, a Hello from any other node of the cluster
+ * is accepted too, and the address it advertises is dialled so that this node can answer. See docs/transport.md
+ * for the wire format, limits and failure handling.
  *
  * <p>Thread-safe. {@link #send} may be called from any thread and never blocks.
  */
@@ -52,6 +56,12 @@ public final class NettyRaftTransport implements RaftTransport {
     /** Accepted connections allowed to wait for their Hello at once; more are closed on arrival. */
     static final int MAX_PENDING_HANDSHAKES = 64;
 
+    /**
+     * Unconfigured peers learned from their Hellos at once. More are still accepted but not dialled: a node of the
+     * cluster claiming ever new ids must not make this one open connections without bound.
+     */
+    static final int MAX_LEARNED_PEERS = 64;
+
     private enum State { NEW, RUNNING, CLOSED }
 
     private final TransportConfig config;
@@ -60,11 +70,23 @@ public final class NettyRaftTransport implements RaftTransport {
     private final ReconnectBackoff backoff;
     private final InboundConnections inboundConnections = new InboundConnections(MAX_PENDING_HANDSHAKES);
     private final ConcurrentMap<NodeId, PeerLink> peers = new ConcurrentHashMap<>();
+    /**
+     * Guards the lifecycle and the peer set. Also taken on I/O threads (when a Hello teaches an address), so no
+     * holder may wait for an I/O thread.
+     */
     private final Object lifecycle = new Object();
+
+    /** Read on I/O threads for every Hello and message; written under {@code lifecycle}. */
+    private volatile boolean acceptUnconfigured;
 
     // Guarded by `lifecycle`; read without it only after start() published them through `state`.
     private volatile State state = State.NEW;
+    /** The configured peers, as given at construction or by the last updatePeers. */
     private Map<NodeId, InetSocketAddress> wantedPeers;
+    /** Unconfigured peers whose address came from their Hello; empty unless acceptUnconfigured. */
+    private final Map<NodeId, InetSocketAddress> learnedPeers = new HashMap<>();
+    /** This node's bound address, announced in every Hello it sends. */
+    private InetSocketAddress advertised;
     private EventLoopGroup group;
     /** Every open channel (listening, accepted, dialled), so that close() can close them all and wait. */
     private ChannelGroup channels;
@@ -107,7 +129,8 @@ public final class NettyRaftTransport implements RaftTransport {
                             FrameDecoder frames = new FrameDecoder(config.maxFrameBytes());
                             ch.pipeline()
                                     .addLast("frames", frames)
-                                    .addLast("inbound", new InboundConnectionHandler(codec, peers::containsKey,
+                                    .addLast("inbound", new InboundConnectionHandler(codec,
+                                            NettyRaftTransport.this::isKnownPeer, NettyRaftTransport.this::learnPeer,
                                             inbound, inboundConnections, frames, config.handshakeTimeout()));
                         }
                     });
@@ -119,6 +142,7 @@ public final class NettyRaftTransport implements RaftTransport {
             }
             serverChannel = bound.channel();
             channels.add(serverChannel);
+            advertised = (InetSocketAddress) serverChannel.localAddress();
             clientBootstrap = new Bootstrap()
                     .channel(NioSocketChannel.class)
                     // Batching happens in OutboundLane (one flush per drain); Nagle would only add latency.
@@ -128,7 +152,7 @@ public final class NettyRaftTransport implements RaftTransport {
                             (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeout().toMillis()));
             state = State.RUNNING;
             log.info("Raft transport of {} listening on {}", config.self(), serverChannel.localAddress());
-            applyPeers(wantedPeers);
+            applyPeers();
         }
     }
 
@@ -165,15 +189,108 @@ public final class NettyRaftTransport implements RaftTransport {
         Map<NodeId, InetSocketAddress> copy = Map.copyOf(newPeers);
         synchronized (lifecycle) {
             wantedPeers = copy;
+            // A configured address wins over a learned one, and the learned one is forgotten: if the peer is
+            // removed from the configuration later, it is gone until a new Hello teaches its address again.
+            learnedPeers.keySet().removeAll(copy.keySet());
             if (state == State.RUNNING) {
-                applyPeers(copy);
+                applyPeers();
             }
         }
     }
 
-    /** Brings the links in line with {@code wanted}. Called under {@code lifecycle}. */
-    private void applyPeers(Map<NodeId, InetSocketAddress> wanted) {
-        Map<NodeId, InetSocketAddress> others = new HashMap<>(wanted);
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Needed by a node that is not yet a member of any configuration (an idle node waiting to be added, a node
+     * joining with {@code --join}): the leader that adds it is not among its peers, so without this the node
+     * would refuse the leader's connections, and it could not answer anyway, having no address to dial. A Hello
+     * from another cluster, of another protocol version or claiming this node's id is refused as always. While
+     * on, a peer that {@link #updatePeers} removes is disconnected but may come back like any unconfigured node.
+     */
+    @Override
+    public void acceptUnconfiguredPeers(boolean accept) {
+        synchronized (lifecycle) {
+            if (acceptUnconfigured == accept) {
+                return;
+            }
+            acceptUnconfigured = accept;
+            log.info("Raft transport of {} {} Hellos from unconfigured peers", config.self(),
+                    accept ? "now accepts" : "no longer accepts");
+            if (!accept) {
+                learnedPeers.clear();
+                if (state == State.RUNNING) {
+                    applyPeers();
+                    // Also the unconfigured peers accepted without a usable address, which had no link to drop.
+                    inboundConnections.closeFrom(id -> !peers.containsKey(id));
+                }
+            }
+        }
+    }
+
+    /** Whether a Hello or message from {@code id} is accepted. Any thread. */
+    private boolean isKnownPeer(NodeId id) {
+        return acceptUnconfigured || peers.containsKey(id);
+    }
+
+    /**
+     * Called on an I/O thread for every accepted Hello, before any message on its connection is delivered: while
+     * accepting unconfigured peers, dials an unconfigured peer back at the address it advertised, so that
+     * {@link #send} can answer its first message.
+     */
+    private void learnPeer(RaftMessageCodec.Handshake handshake, SocketAddress remote) {
+        // Cheap checks first, without the lock: this runs for every accepted connection.
+        if (!acceptUnconfigured || handshake.address() == null) {
+            return;
+        }
+        NodeId id = handshake.peer();
+        InetSocketAddress address = dialable(handshake.address(), remote);
+        PeerLink current = peers.get(id);
+        if (current != null && current.address().equals(address)) {
+            return; // the usual case: the second lane, or a reconnection
+        }
+        synchronized (lifecycle) {
+            if (state != State.RUNNING || !acceptUnconfigured || wantedPeers.containsKey(id)) {
+                return; // a configured address wins over an advertised one
+            }
+            InetSocketAddress previous = learnedPeers.get(id);
+            if (address.equals(previous)) {
+                return;
+            }
+            if (previous == null && learnedPeers.size() >= MAX_LEARNED_PEERS) {
+                log.warn("Not dialling unconfigured peer {} at {}: already {} learned peers; it can send to this "
+                        + "node but not be answered", id, address, MAX_LEARNED_PEERS);
+                return;
+            }
+            learnedPeers.put(id, address);
+            if (previous == null) {
+                log.info("Learned unconfigured peer {} at {} from its Hello", id, address);
+            } else {
+                // Typically the node restarted on another port; the old link would dial in vain.
+                log.info("Unconfigured peer {} moved from {} to {}", id, previous, address);
+            }
+            applyPeers();
+        }
+    }
+
+    /**
+     * The address to dial for one a peer advertised. A peer listening on all interfaces advertises the wildcard
+     * address, which means nothing here: the address it connected from is then the best guess of where it is.
+     */
+    private static InetSocketAddress dialable(InetSocketAddress advertisedByPeer, SocketAddress remote) {
+        if (advertisedByPeer.getAddress() != null && advertisedByPeer.getAddress().isAnyLocalAddress()
+                && remote instanceof InetSocketAddress from && from.getAddress() != null) {
+            return new InetSocketAddress(from.getAddress(), advertisedByPeer.getPort());
+        }
+        return advertisedByPeer;
+    }
+
+    /**
+     * Brings the links in line with the configured peers plus the learned ones (a configured address winning).
+     * Called under {@code lifecycle}.
+     */
+    private void applyPeers() {
+        Map<NodeId, InetSocketAddress> others = new HashMap<>(learnedPeers);
+        others.putAll(wantedPeers);
         others.remove(config.self());
         List<NodeId> removed = new ArrayList<>();
         for (PeerLink link : List.copyOf(peers.values())) {
@@ -186,10 +303,10 @@ public final class NettyRaftTransport implements RaftTransport {
                 }
             }
         }
-        inboundConnections.closeFrom(removed);
+        inboundConnections.closeFrom(removed::contains);
         others.forEach((id, address) -> peers.computeIfAbsent(id, key -> {
-            PeerLink link = new PeerLink(key, address, config.maxQueuedBytesPerPeer(), group, clientBootstrap,
-                    channels, codec, backoff, config.reconnectMax());
+            PeerLink link = new PeerLink(key, address, advertised, config.maxQueuedBytesPerPeer(), group,
+                    clientBootstrap, channels, codec, backoff, config.reconnectMax());
             link.start();
             return link;
         }));
@@ -230,6 +347,7 @@ public final class NettyRaftTransport implements RaftTransport {
 
     @Override
     public void close() {
+        ChannelGroupFuture closing;
         EventLoopGroup toShutDown;
         synchronized (lifecycle) {
             if (state == State.CLOSED) {
@@ -249,11 +367,14 @@ public final class NettyRaftTransport implements RaftTransport {
             }
             peers.values().forEach(PeerLink::close);
             peers.clear();
-            // Explicitly, and waiting for it: peers must see these connections end (FIN) when this returns, so a
-            // restarted node can take over the port and its peers redial promptly.
-            channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+            learnedPeers.clear();
+            closing = channels.close();
             toShutDown = group;
         }
+        // Explicitly, and waiting for it: peers must see these connections end (FIN) when this returns, so a
+        // restarted node can take over the port and its peers redial promptly. Outside the lock, because the
+        // channels close on the I/O threads, and one of them may be waiting for the lock (learnPeer).
+        closing.awaitUninterruptibly(10, TimeUnit.SECONDS);
         toShutDown.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("Raft transport of {} closed", config.self());
     }

@@ -29,18 +29,22 @@ final class PeerLink {
     private final OutboundLane control;
     private final OutboundLane bulk;
 
-    PeerLink(NodeId id, InetSocketAddress address, long maxQueuedBytes, EventLoopGroup group, Bootstrap base,
-             ChannelGroup channels, RaftMessageCodec codec, ReconnectBackoff backoff, Duration stableAfter) {
+    /**
+     * @param advertised this node's own listening address, announced in the Hello of both lanes
+     */
+    PeerLink(NodeId id, InetSocketAddress address, InetSocketAddress advertised, long maxQueuedBytes,
+             EventLoopGroup group, Bootstrap base, ChannelGroup channels, RaftMessageCodec codec,
+             ReconnectBackoff backoff, Duration stableAfter) {
         this.id = id;
         this.address = address;
         this.maxQueuedBytes = maxQueuedBytes;
         this.bulkLimit = maxQueuedBytes - maxQueuedBytes / 8;
         // Each lane lives on one event loop for its whole life, so its state needs no locks.
         this.control = new OutboundLane(this, Lane.CONTROL, group.next(), base, channels,
-                codec.hello(Lane.CONTROL), backoff,
+                codec.hello(Lane.CONTROL, advertised), backoff,
                 stableAfter);
         this.bulk = new OutboundLane(this, Lane.BULK, group.next(), base, channels,
-                codec.hello(Lane.BULK), backoff,
+                codec.hello(Lane.BULK, advertised), backoff,
                 stableAfter);
     }
 

@@ -42,11 +42,18 @@ import io.raftkv.transport.proto.ReadIndexResponseMsg;
 import io.raftkv.transport.proto.TimeoutNowMsg;
 import io.raftkv.transport.proto.VoteRequestMsg;
 import io.raftkv.transport.proto.VoteResponseMsg;
+import io.netty.util.NetUtil;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Translates {@link RaftMessage}s to and from the wire {@link Envelope}, and validates everything that arrives.
@@ -62,6 +69,8 @@ import java.util.function.Predicate;
  */
 public final class RaftMessageCodec {
 
+    private static final Logger log = LoggerFactory.getLogger(RaftMessageCodec.class);
+
     /** The protocol version this code speaks; see docs/transport.md for the rules on changing it. */
     public static final int PROTOCOL_VERSION = 1;
 
@@ -71,8 +80,29 @@ public final class RaftMessageCodec {
      */
     public static final int MAX_HELLO_BYTES = 1024;
 
-    /** Who dialled, and which of its lanes the connection is. */
-    public record Handshake(NodeId peer, Lane lane) {
+    /** Longest advertised peer address ({@code host:port}) accepted in a Hello. */
+    public static final int MAX_ADDRESS_LENGTH = 255;
+
+    /**
+     * Who dialled, which of its lanes the connection is, and where it says it can be dialled back.
+     *
+     * @param peer    the authenticated node id; every later message on the connection must be from it
+     * @param lane    which of the peer's two connections this is
+     * @param address the address the peer advertised in its Hello, or {@code null} if it sent none (a node that
+     *                predates the field) or one that is not a valid {@code host:port}. A claim, like the node id:
+     *                nothing has checked that the peer really listens there
+     */
+    public record Handshake(NodeId peer, Lane lane, InetSocketAddress address) {
+
+        public Handshake {
+            Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(lane, "lane");
+        }
+
+        /** Whether {@code other} is a connection of the same peer and lane, whatever address either advertised. */
+        boolean sameConnectionAs(Handshake other) {
+            return peer.equals(other.peer) && lane == other.lane;
+        }
     }
 
     private final String clusterId;
@@ -89,14 +119,23 @@ public final class RaftMessageCodec {
 
     // ------------------------------------------------------------------------------------------------ encoding
 
-    /** The first frame this node sends on a connection of the given lane. */
-    public Envelope hello(Lane lane) {
+    /**
+     * The first frame this node sends on a connection of the given lane.
+     *
+     * @param advertised where this node's transport listens (the bound address, with the real port), so that a
+     *                   peer that has no address for this node can dial it back; see
+     *                   {@link NettyRaftTransport#acceptUnconfiguredPeers}
+     * @throws IllegalArgumentException if {@code advertised} has no port or formats to more than
+     *                                  {@link #MAX_ADDRESS_LENGTH} characters
+     */
+    public Envelope hello(Lane lane, InetSocketAddress advertised) {
         Hello hello = Hello.newBuilder()
                 .setClusterId(clusterId)
                 .setNodeId(self.value())
                 .setVersion(PROTOCOL_VERSION)
                 .setLane(lane == Lane.CONTROL ? io.raftkv.transport.proto.Lane.LANE_CONTROL
                         : io.raftkv.transport.proto.Lane.LANE_BULK)
+                .setAddress(formatAddress(advertised))
                 .build();
         return envelope().setHello(hello).build();
     }
@@ -212,7 +251,8 @@ public final class RaftMessageCodec {
 
     /**
      * Checks the first envelope of a connection: it must be a Hello of this cluster and protocol version, from a
-     * node for which {@code isKnownPeer} holds (never this node itself).
+     * node for which {@code isKnownPeer} holds (never this node itself). An advertised address that does not
+     * parse (see {@link #parseAddress}) does not refuse the Hello: it is logged and left out of the handshake.
      */
     public Handshake acceptHello(Envelope env, Predicate<NodeId> isKnownPeer) throws HandshakeRejectedException {
         if (env.getBodyCase() != Envelope.BodyCase.HELLO) {
@@ -246,7 +286,141 @@ public final class RaftMessageCodec {
             default -> throw new HandshakeRejectedException("hello names no valid lane ("
                     + hello.getLaneValue() + ")");
         };
-        return new Handshake(peer, lane);
+        return new Handshake(peer, lane, advertisedAddress(hello, peer));
+    }
+
+    private static InetSocketAddress advertisedAddress(Hello hello, NodeId peer) {
+        String raw = hello.getAddress();
+        if (raw.isEmpty()) {
+            return null; // a node that predates the field
+        }
+        try {
+            return parseAddress(raw);
+        } catch (IllegalArgumentException e) {
+            // Not worth refusing the connection: the address only matters to a node that does not know the peer
+            // (which then cannot answer it), and a configured peer is dialled at its configured address anyway.
+            log.warn("Hello from {} advertises an unusable address {}: {}; ignoring the address", peer, quote(raw),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- peer addresses
+
+    /**
+     * An address as a Hello advertises it: {@code host:port} with the IP address as host, IPv6 in brackets
+     * ({@code [::1]:7000}), or the host name of an unresolved address. The inverse of {@link #parseAddress}.
+     *
+     * @throws IllegalArgumentException if the port is 0 or the result is longer than {@link #MAX_ADDRESS_LENGTH}
+     */
+    static String formatAddress(InetSocketAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (address.getPort() == 0) {
+            throw new IllegalArgumentException("cannot advertise port 0 (" + address + "): use the bound address");
+        }
+        InetAddress ip = address.getAddress();
+        String host = ip == null ? address.getHostString()
+                : ip instanceof Inet6Address ? "[" + NetUtil.toAddressString(ip) + "]" : ip.getHostAddress();
+        String formatted = host + ":" + address.getPort();
+        if (formatted.length() > MAX_ADDRESS_LENGTH) {
+            throw new IllegalArgumentException("advertised address is longer than " + MAX_ADDRESS_LENGTH
+                    + " characters: " + quote(formatted));
+        }
+        return formatted;
+    }
+
+    /**
+     * Parses an advertised address strictly: {@code host:port} with a port from 1 to 65535 in plain decimal, at
+     * most {@link #MAX_ADDRESS_LENGTH} characters. The host is a dotted-quad IPv4 address, a bracketed IPv6
+     * address without zone, or a DNS host name (letters, digits and hyphens in dot-separated labels, not all
+     * digits). IP literals become resolved addresses; a host name stays unresolved, so nothing here waits for DNS
+     * (it is resolved when dialled).
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    static InetSocketAddress parseAddress(String text) {
+        Objects.requireNonNull(text, "text");
+        if (text.isEmpty() || text.length() > MAX_ADDRESS_LENGTH) {
+            throw new IllegalArgumentException("address must be 1 to " + MAX_ADDRESS_LENGTH + " characters, got "
+                    + text.length());
+        }
+        String host;
+        String port;
+        if (text.charAt(0) == '[') {
+            int close = text.indexOf(']');
+            if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
+                throw new IllegalArgumentException("IPv6 address must be written [address]:port");
+            }
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+            // Only hex digits, colons and dots (an embedded IPv4 tail): no zone ids, nothing else for
+            // NetUtil to be lenient about.
+            if (host.indexOf(':') < 0 || !host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':'
+                    || c == '.') || !NetUtil.isValidIpV6Address(host)) {
+                throw new IllegalArgumentException("not an IPv6 address in brackets");
+            }
+        } else {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("no port (expected host:port)");
+            }
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+            if (host.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("an IPv6 address must be in brackets: [address]:port");
+            }
+            if (!NetUtil.isValidIpV4Address(host) && !isHostName(host)) {
+                throw new IllegalArgumentException("host is neither an IPv4 address nor a host name");
+            }
+        }
+        int portNumber = parsePort(port);
+        if (host.indexOf(':') < 0 && !NetUtil.isValidIpV4Address(host)) {
+            return InetSocketAddress.createUnresolved(host, portNumber);
+        }
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
+        if (bytes == null) {
+            throw new IllegalArgumentException("not an IP address");
+        }
+        try {
+            // From the raw bytes: no lookup, not even a reverse one.
+            return new InetSocketAddress(InetAddress.getByAddress(bytes), portNumber);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address", e); // only for a wrong byte count
+        }
+    }
+
+    private static int parsePort(String port) {
+        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("port must be a decimal number from 1 to 65535");
+        }
+        int value = Integer.parseInt(port);
+        if (value < 1 || value > 65535) {
+            throw new IllegalArgumentException("port " + value + " is not between 1 and 65535");
+        }
+        return value;
+    }
+
+    /** RFC 1123 host name; all-numeric names are refused so that "1.2.3" is never read as an IPv4 shorthand. */
+    private static boolean isHostName(String host) {
+        if (host.isEmpty() || host.length() > 253) {
+            return false;
+        }
+        boolean hasLetter = false;
+        for (String label : host.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-'
+                    || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                if (!letter && !(c >= '0' && c <= '9') && c != '-') {
+                    return false;
+                }
+                hasLetter |= letter;
+            }
+        }
+        return hasLetter;
     }
 
     /**

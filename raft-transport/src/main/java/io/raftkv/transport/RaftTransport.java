@@ -30,8 +30,9 @@ public interface RaftTransport extends AutoCloseable {
     /**
      * Queues {@code message} for {@code message.to()} and returns at once. Never blocks and never throws for
      * network trouble: if the peer is unreachable or its queue is over its byte bound, the message is dropped and
-     * counted in {@link PeerStats#droppedMessages()}. A message to a node that is not a configured peer is dropped
-     * as well (membership may have just changed).
+     * counted in {@link PeerStats#droppedMessages()}. A message to a node that is neither a configured peer nor
+     * a learned one (see {@link #acceptUnconfiguredPeers}) is dropped as well, without being counted anywhere
+     * (membership may have just changed).
      *
      * @throws IllegalArgumentException if the message is not from this node or is addressed to it (a bug in the
      *                                  caller, not a network condition)
@@ -41,14 +42,32 @@ public interface RaftTransport extends AutoCloseable {
     /**
      * Replaces the set of peers (for example after binding ephemeral ports, or after a membership change):
      * connections to removed peers and their inbound connections are closed, new peers are dialled, a peer whose
-     * address changed is redialled. An entry for this node itself is ignored.
+     * address changed is redialled. An entry for this node itself is ignored. Peers learned while
+     * {@linkplain #acceptUnconfiguredPeers accepting unconfigured peers} are kept in addition, except those the
+     * new map names: its address wins.
      */
     void updatePeers(Map<NodeId, InetSocketAddress> peers);
+
+    /**
+     * Whether to accept connections from nodes of this cluster that are not configured peers; off until called.
+     *
+     * <p>While on, a Hello of this cluster and protocol version from a node that is not a configured peer is
+     * accepted (never one claiming to be this node), its messages are delivered, and if it advertises a valid
+     * address the transport <em>learns</em> the peer: it dials that address, so that {@link #send} to the node
+     * works, and redials if a later Hello advertises another address (the node restarted on another port). A
+     * configured address always wins over a learned one. Switching it off drops the learned peers that are not
+     * configured, as {@link #updatePeers} drops a removed peer: their links and inbound connections are closed
+     * and their Hellos refused again.
+     *
+     * <p>For a node that is not yet a member of any configuration: it must answer the leader that adds it, whose
+     * address it does not know.
+     */
+    void acceptUnconfiguredPeers(boolean accept);
 
     /** The address actually bound (with the real port when configured with port 0). Only after {@link #start()}. */
     InetSocketAddress localAddress();
 
-    /** Per-peer outbound statistics, for every configured peer. */
+    /** Per-peer outbound statistics, for every configured or learned peer. */
     Map<NodeId, PeerStats> stats();
 
     /** Closes every connection and releases the I/O threads. Idempotent. Must not be called from an I/O thread. */

@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -51,10 +53,17 @@ class HostileInputTest {
     private static final NodeId A = NodeId.of("a");
     private static final NodeId B = NodeId.of("b");
     private static final NodeId C = NodeId.of("c");
+    /** Not running: tests that learn a peer's address must not find anything listening there. */
+    private static final NodeId D = NodeId.of("d");
+    /** What the raw-socket clients advertise in their Hellos; nothing listens there. */
+    private static final InetSocketAddress A_ADDRESS = new InetSocketAddress("127.0.0.1", 9);
+    private static final InetSocketAddress C_ADDRESS = new InetSocketAddress("127.0.0.1", 9);
 
     private TestNode server;
     private TestNode goodPeer;
     private final AtomicLong round = new AtomicLong();
+    /** Who may have delivered messages: the configured peers, and the unconfigured ones tests let in on purpose. */
+    private final Set<NodeId> legitimateSenders = ConcurrentHashMap.newKeySet();
     private final RaftMessageCodec asA = new RaftMessageCodec(TestNode.CLUSTER, A);
 
     @BeforeAll
@@ -66,6 +75,7 @@ class HostileInputTest {
         goodPeer = TestNode.start(TestNode.config("a", 0));
         server.transport.updatePeers(Map.of(A, goodPeer.address(), C, new InetSocketAddress("127.0.0.1", 9)));
         goodPeer.transport.updatePeers(Map.of(B, server.address()));
+        legitimateSenders.addAll(List.of(A, C));
     }
 
     @AfterAll
@@ -84,7 +94,7 @@ class HostileInputTest {
         });
         assertThat(server.received()).allSatisfy(m -> {
             assertThat(m.term()).isNotEqualTo(EVIL_TERM);
-            assertThat(m.from()).isIn(A, C);
+            assertThat(m.from()).isIn(legitimateSenders);
         });
     }
 
@@ -116,7 +126,7 @@ class HostileInputTest {
     @Test
     void oversizedFrameAfterAValidHello() throws IOException {
         assertRejected(s -> {
-            write(s, frame(asA.hello(Lane.BULK)));
+            write(s, frame(asA.hello(Lane.BULK, A_ADDRESS)));
             write(s, lengthPrefix(MAX_FRAME + 1));
             write(s, new byte[64 * 1024]);
         });
@@ -160,7 +170,7 @@ class HostileInputTest {
                 h -> h.setVersion(RaftMessageCodec.PROTOCOL_VERSION + 1),
                 h -> h.setLaneValue(0));
         for (UnaryOperator<Hello.Builder> edit : bad) {
-            Envelope valid = asA.hello(Lane.CONTROL);
+            Envelope valid = asA.hello(Lane.CONTROL, A_ADDRESS);
             Envelope hello = valid.toBuilder().setHello(edit.apply(valid.getHello().toBuilder())).build();
             assertRejected(s -> {
                 write(s, frame(hello));
@@ -171,10 +181,113 @@ class HostileInputTest {
     }
 
     @Test
+    void aHostileAdvertisedAddressIsIgnoredNotFatal() throws IOException {
+        // The address is only a hint for dialling back; a configured peer is dialled at its configured address.
+        List<String> hostile = List.of("b:7000\nWARN forged log line", "x".repeat(900), "[::1]:0", "%s:%n");
+        for (String address : hostile) {
+            Envelope valid = asA.hello(Lane.CONTROL, A_ADDRESS);
+            Envelope hello = valid.toBuilder().setHello(valid.getHello().toBuilder().setAddress(address)).build();
+            HeartbeatRequest fine = new HeartbeatRequest(A, B, 1, 0, 4_000_000 + address.length());
+            try (Socket s = connect()) {
+                write(s, frame(hello));
+                write(s, frame(asA.encode(fine)));
+                await().atMost(DEADLINE).pollInterval(POLL).until(() -> server.received().contains(fine));
+            }
+        }
+        assertThat(server.transport.stats().get(A).address()).isEqualTo(goodPeer.address());
+    }
+
+    @Test
+    void acceptingUnconfiguredPeersStillRefusesOtherClustersOwnIdAndBadHellos() throws IOException {
+        server.transport.acceptUnconfiguredPeers(true);
+        try {
+            RaftMessageCodec asD = new RaftMessageCodec(TestNode.CLUSTER, D);
+            List<UnaryOperator<Hello.Builder>> bad = List.of(
+                    h -> h.setClusterId("another-cluster"),
+                    h -> h.setNodeId("b"),
+                    h -> h.setNodeId("bad id\n"),
+                    h -> h.setVersion(RaftMessageCodec.PROTOCOL_VERSION + 1),
+                    h -> h.setLaneValue(0));
+            for (UnaryOperator<Hello.Builder> edit : bad) {
+                Envelope valid = asD.hello(Lane.CONTROL, A_ADDRESS);
+                Envelope hello = valid.toBuilder().setHello(edit.apply(valid.getHello().toBuilder())).build();
+                assertRejected(s -> {
+                    write(s, frame(hello));
+                    write(s, frame(asD.encode(new HeartbeatRequest(D, B, EVIL_TERM, 0, 0))));
+                });
+            }
+            // Another cluster's envelope around a hello of ours is refused too.
+            Envelope wrongEnvelope = asD.hello(Lane.CONTROL, A_ADDRESS).toBuilder().setClusterId("another").build();
+            assertRejected(s -> write(s, frame(wrongEnvelope)));
+            assertThat(server.transport.stats()).doesNotContainKey(D);
+        } finally {
+            server.transport.acceptUnconfiguredPeers(false);
+        }
+    }
+
+    @Test
+    void anUnconfiguredPeerWithAnUnusableAddressIsAcceptedButNotDialled() throws IOException {
+        server.transport.acceptUnconfiguredPeers(true);
+        legitimateSenders.add(D);
+        RaftMessageCodec asD = new RaftMessageCodec(TestNode.CLUSTER, D);
+        Envelope valid = asD.hello(Lane.CONTROL, A_ADDRESS);
+        Envelope hello = valid.toBuilder().setHello(valid.getHello().toBuilder().setAddress("d:0")).build();
+        HeartbeatRequest fromD = new HeartbeatRequest(D, B, 1, 0, 5_000_000);
+        try (Socket s = connect()) {
+            try {
+                write(s, frame(hello));
+                write(s, frame(asD.encode(fromD)));
+                await().atMost(DEADLINE).pollInterval(POLL).until(() -> server.received().contains(fromD));
+                assertThat(server.transport.stats()).doesNotContainKey(D);
+            } finally {
+                server.transport.acceptUnconfiguredPeers(false);
+            }
+            // Switching the mode off disconnects the peers it let in.
+            assertClosedByServer(s);
+        }
+    }
+
+    @Test
+    void learnedPeersAreBounded() throws IOException {
+        server.transport.acceptUnconfiguredPeers(true);
+        List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            // Every one advertises the discard port, where nothing listens: the server dials in vain.
+            for (int i = 0; i < NettyRaftTransport.MAX_LEARNED_PEERS; i++) {
+                Socket s = connect();
+                sockets.add(s);
+                write(s, frame(new RaftMessageCodec(TestNode.CLUSTER, NodeId.of("new-" + i))
+                        .hello(Lane.CONTROL, A_ADDRESS)));
+            }
+            int configured = 2; // A and C
+            await().atMost(DEADLINE).pollInterval(POLL)
+                    .until(() -> server.transport.stats().size() == configured + NettyRaftTransport.MAX_LEARNED_PEERS);
+            // One more is accepted, and its messages delivered, but it is not dialled.
+            NodeId oneTooMany = NodeId.of("new-" + NettyRaftTransport.MAX_LEARNED_PEERS);
+            legitimateSenders.add(oneTooMany);
+            RaftMessageCodec asIt = new RaftMessageCodec(TestNode.CLUSTER, oneTooMany);
+            HeartbeatRequest fromIt = new HeartbeatRequest(oneTooMany, B, 1, 0, 6_000_000);
+            Socket s = connect();
+            sockets.add(s);
+            write(s, frame(asIt.hello(Lane.CONTROL, A_ADDRESS)));
+            write(s, frame(asIt.encode(fromIt)));
+            await().atMost(DEADLINE).pollInterval(POLL).until(() -> server.received().contains(fromIt));
+            assertThat(server.transport.stats()).doesNotContainKey(oneTooMany)
+                    .hasSize(configured + NettyRaftTransport.MAX_LEARNED_PEERS);
+        } finally {
+            server.transport.acceptUnconfiguredPeers(false);
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        assertThat(server.transport.stats()).containsOnlyKeys(A, C);
+    }
+
+    @Test
     void messageFromAnotherNodeThanTheAuthenticatedOne() throws IOException {
         RaftMessageCodec asC = new RaftMessageCodec(TestNode.CLUSTER, C);
         assertRejected(s -> {
-            write(s, frame(asA.hello(Lane.CONTROL)));
+            write(s, frame(asA.hello(Lane.CONTROL, A_ADDRESS)));
             write(s, frame(asC.encode(new VoteRequest(C, B, EVIL_TERM, 0, 0, false, false))));
         });
     }
@@ -182,7 +295,7 @@ class HostileInputTest {
     @Test
     void messageAddressedToAnotherNode() throws IOException {
         assertRejected(s -> {
-            write(s, frame(asA.hello(Lane.CONTROL)));
+            write(s, frame(asA.hello(Lane.CONTROL, A_ADDRESS)));
             write(s, frame(asA.encode(new VoteRequest(A, C, EVIL_TERM, 0, 0, false, false))));
         });
     }
@@ -192,7 +305,7 @@ class HostileInputTest {
         // Field 12 (append_entries_request), length-delimited, claiming 2^31 - 1 bytes in a 6-byte frame.
         byte[] lying = {0x62, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
         assertRejected(s -> {
-            write(s, frame(asA.hello(Lane.BULK)));
+            write(s, frame(asA.hello(Lane.BULK, A_ADDRESS)));
             write(s, frame(lying));
         });
     }
@@ -200,8 +313,8 @@ class HostileInputTest {
     @Test
     void secondHelloOnTheSameConnection() throws IOException {
         assertRejected(s -> {
-            write(s, frame(asA.hello(Lane.CONTROL)));
-            write(s, frame(asA.hello(Lane.CONTROL)));
+            write(s, frame(asA.hello(Lane.CONTROL, A_ADDRESS)));
+            write(s, frame(asA.hello(Lane.CONTROL, A_ADDRESS)));
         });
     }
 
@@ -213,14 +326,14 @@ class HostileInputTest {
         RaftMessageCodec asC = new RaftMessageCodec(TestNode.CLUSTER, C);
         try (Socket first = connect(); Socket second = connect()) {
             HeartbeatRequest viaFirst = new HeartbeatRequest(C, B, 1, 0, 3_000_001);
-            write(first, frame(asC.hello(Lane.BULK)));
+            write(first, frame(asC.hello(Lane.BULK, C_ADDRESS)));
             write(first, frame(asC.encode(viaFirst)));
             await().atMost(DEADLINE).pollInterval(POLL).until(() -> server.received().contains(viaFirst));
             // Half a maximal frame, buffered by the server...
             write(first, lengthPrefix(MAX_FRAME));
             write(first, new byte[MAX_FRAME / 2]);
             // ...until the same peer and lane connects again.
-            write(second, frame(asC.hello(Lane.BULK)));
+            write(second, frame(asC.hello(Lane.BULK, C_ADDRESS)));
             assertClosedByServer(first);
             HeartbeatRequest viaSecond = new HeartbeatRequest(C, B, 1, 0, 3_000_002);
             write(second, frame(asC.encode(viaSecond)));
@@ -259,7 +372,7 @@ class HostileInputTest {
     /** Handshakes as A and sends {@code message}, then hangs up (data before the hang-up is still delivered). */
     private void sendOverRawSocket(RaftMessage message) throws IOException {
         try (Socket s = connect()) {
-            write(s, frame(asA.hello(Lane.CONTROL)));
+            write(s, frame(asA.hello(Lane.CONTROL, A_ADDRESS)));
             write(s, frame(asA.encode(message)));
         }
     }

@@ -14,9 +14,13 @@ import io.raftkv.transport.proto.Envelope;
 import io.raftkv.transport.proto.HeartbeatRequestMsg;
 import io.raftkv.transport.proto.Hello;
 import io.raftkv.transport.proto.VoteRequestMsg;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +32,9 @@ class RaftMessageCodecTest {
     private static final NodeId B = NodeId.of("b");
     private static final NodeId C = NodeId.of("c");
     private static final String CLUSTER = "prod-1";
+
+    /** Where A's transport listens, as it would announce it. */
+    private static final InetSocketAddress A_ADDRESS = new InetSocketAddress("127.0.0.1", 7001);
 
     private final RaftMessageCodec atA = new RaftMessageCodec(CLUSTER, A);
     private final RaftMessageCodec atB = new RaftMessageCodec(CLUSTER, B);
@@ -60,16 +67,85 @@ class RaftMessageCodecTest {
     @Test
     void helloIdentifiesThePeerAndLane() throws Exception {
         for (Lane lane : Lane.values()) {
-            Envelope hello = atB.parse(ByteBuffer.wrap(atA.hello(lane).toByteArray()));
+            Envelope hello = atB.parse(ByteBuffer.wrap(atA.hello(lane, A_ADDRESS).toByteArray()));
             assertThat(atB.acceptHello(hello, Set.of(A, C)::contains))
-                    .isEqualTo(new RaftMessageCodec.Handshake(A, lane));
+                    .isEqualTo(new RaftMessageCodec.Handshake(A, lane, A_ADDRESS));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- advertised address
+
+    private RaftMessageCodec.Handshake acceptedWithAddress(String address) throws Exception {
+        Envelope env = hello(h -> h.setAddress(address));
+        return atB.acceptHello(atB.parse(ByteBuffer.wrap(env.toByteArray())), Set.of(A)::contains);
+    }
+
+    @Test
+    void helloCarriesTheAdvertisedAddressAndAcceptHelloReturnsIt() throws Exception {
+        assertThat(atA.hello(Lane.CONTROL, A_ADDRESS).getHello().getAddress()).isEqualTo("127.0.0.1:7001");
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("::1"), 65535);
+        assertThat(atA.hello(Lane.BULK, v6).getHello().getAddress()).isEqualTo("[::1]:65535");
+        assertThat(acceptedWithAddress("[::1]:65535").address()).isEqualTo(v6);
+        assertThat(acceptedWithAddress("10.1.2.3:1").address())
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("10.1.2.3"), 1));
+        assertThat(acceptedWithAddress("[2001:db8::7]:7000").address())
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 7000));
+        // A host name is kept unresolved: the codec runs on I/O threads and must not wait for DNS.
+        InetSocketAddress named = acceptedWithAddress("node-1.raft.example:7000").address();
+        assertThat(named.isUnresolved()).isTrue();
+        assertThat(named.getHostString()).isEqualTo("node-1.raft.example");
+        assertThat(named.getPort()).isEqualTo(7000);
+        // Port 0 is never advertised: a node announces the port it actually bound.
+        assertThatThrownBy(() -> atA.hello(Lane.CONTROL, new InetSocketAddress("127.0.0.1", 0)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void helloOfAnOlderNodeWithoutAddressIsAcceptedWithoutOne() throws Exception {
+        RaftMessageCodec.Handshake handshake = acceptedWithAddress("");
+        assertThat(handshake).isEqualTo(new RaftMessageCodec.Handshake(A, Lane.CONTROL, null));
+    }
+
+    static List<String> invalidAddresses() {
+        return List.of("7000", "host", "host:", ":7000", "host:0", "host:65536", "host:99999999999", "host:-1",
+                "host:+80", "host:80 ", " host:80", "host:0x50", "::1:7000", "[::1]", "[::1]7000", "[::1:7000",
+                "[127.0.0.1]:7000", "[fe80::1%eth0]:7000", "[::g]:7000", "[]:7000", "1.2.3:7000",
+                "256.1.1.1:7000", "999:7000", "-host:7000", "host-:7000", "a..b:7000", ".host:7000",
+                "ho st:7000", "host\n:7000", "h\u00f6st:7000", "host_name:7000",
+                "a".repeat(64) + ".example:7000");
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidAddresses")
+    void anInvalidAdvertisedAddressIsNotLearnedButTheHelloIsAccepted(String address) throws Exception {
+        RaftMessageCodec.Handshake handshake = acceptedWithAddress(address);
+        assertThat(handshake.peer()).isEqualTo(A);
+        assertThat(handshake.address()).isNull();
+        assertThatThrownBy(() -> RaftMessageCodec.parseAddress(address)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void advertisedAddressesHaveALengthLimit() throws Exception {
+        // A 250-character host name and ":7000": exactly the limit.
+        String longest = ("a".repeat(62) + ".").repeat(3) + "a".repeat(61) + ":7000";
+        assertThat(longest).hasSize(RaftMessageCodec.MAX_ADDRESS_LENGTH);
+        assertThat(acceptedWithAddress(longest).address()).isNotNull();
+        assertThat(acceptedWithAddress("a" + longest).address()).isNull();
+    }
+
+    @Test
+    void formattedAddressesParseBackToTheSameAddress() throws Exception {
+        for (String host : List.of("127.0.0.1", "0.0.0.0", "::", "::1", "fe80::1:2:3:4", "::ffff:10.0.0.1")) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), 7000);
+            assertThat(RaftMessageCodec.parseAddress(RaftMessageCodec.formatAddress(address)))
+                    .as(host).isEqualTo(address);
         }
     }
 
     // ------------------------------------------------------------------------------------- handshake rules
 
     private Envelope hello(UnaryOperator<Hello.Builder> edit) {
-        Envelope valid = atA.hello(Lane.CONTROL);
+        Envelope valid = atA.hello(Lane.CONTROL, A_ADDRESS);
         return valid.toBuilder().setHello(edit.apply(valid.getHello().toBuilder())).build();
     }
 
@@ -91,14 +167,14 @@ class RaftMessageCodecTest {
         assertThat(rejectedHello(hello(h -> h.setClusterId("other\n-cluster"))))
                 .contains("cluster id 'other?-cluster' does not match");
         // The envelope's cluster id is checked as well as the hello's.
-        assertThat(rejectedHello(atA.hello(Lane.BULK).toBuilder().setClusterId("other").build()))
+        assertThat(rejectedHello(atA.hello(Lane.BULK, A_ADDRESS).toBuilder().setClusterId("other").build()))
                 .contains("does not match");
     }
 
     @Test
     void helloOfAnotherVersionIsRejected() {
         assertThat(rejectedHello(hello(h -> h.setVersion(2)))).contains("unsupported protocol version 2");
-        assertThat(rejectedHello(atA.hello(Lane.BULK).toBuilder().setVersion(0).build()))
+        assertThat(rejectedHello(atA.hello(Lane.BULK, A_ADDRESS).toBuilder().setVersion(0).build()))
                 .contains("unsupported protocol version");
     }
 
@@ -110,6 +186,19 @@ class RaftMessageCodecTest {
         assertThat(rejectedHello(hello(h -> h.setNodeId("x".repeat(100_000)))))
                 .contains("got 100000").hasSizeLessThan(200);
         assertThat(rejectedHello(hello(h -> h.setNodeId("b")))).contains("claims to be this node");
+    }
+
+    @Test
+    void aTransportAcceptingEveryIdStillRefusesItsOwnIdAndOtherClusters() {
+        // What NettyRaftTransport passes while accepting unconfigured peers.
+        Predicate<NodeId> anyone = id -> true;
+        Throwable own = catchThrowable(() -> atB.acceptHello(hello(h -> h.setNodeId("b")), anyone));
+        assertThat(own).isInstanceOf(HandshakeRejectedException.class).hasMessageContaining("claims to be this node");
+        Throwable other = catchThrowable(() -> atB.acceptHello(hello(h -> h.setClusterId("other")), anyone));
+        assertThat(other).isInstanceOf(HandshakeRejectedException.class).hasMessageContaining("does not match");
+        Throwable version = catchThrowable(() -> atB.acceptHello(hello(h -> h.setVersion(2)), anyone));
+        assertThat(version).isInstanceOf(HandshakeRejectedException.class)
+                .hasMessageContaining("unsupported protocol version");
     }
 
     @Test
@@ -248,7 +337,7 @@ class RaftMessageCodecTest {
         assertThat(malformed(vote(v -> v).toBuilder().setClusterId("other").build())).contains("cluster id 'other'");
         assertThat(malformed(Envelope.newBuilder().setVersion(1).setClusterId(CLUSTER).build()))
                 .contains("no message this node understands");
-        assertThat(malformed(atA.hello(Lane.CONTROL))).contains("unexpected Hello");
+        assertThat(malformed(atA.hello(Lane.CONTROL, A_ADDRESS))).contains("unexpected Hello");
     }
 
     @Test

@@ -30,7 +30,12 @@ final class TestNode implements AutoCloseable {
 
     /** Test timings: quick reconnects, one I/O thread (the machine has few cores). */
     static TransportConfig config(String id, int port) {
-        return TransportConfig.of(NodeId.of(id), CLUSTER, new InetSocketAddress("127.0.0.1", port), Map.of())
+        return config(id, port, CLUSTER);
+    }
+
+    /** As {@link #config(String, int)}, for a node of another cluster. */
+    static TransportConfig config(String id, int port, String cluster) {
+        return TransportConfig.of(NodeId.of(id), cluster, new InetSocketAddress("127.0.0.1", port), Map.of())
                 .withReconnect(Duration.ofMillis(20), Duration.ofMillis(200))
                 .withIoThreads(1);
     }
