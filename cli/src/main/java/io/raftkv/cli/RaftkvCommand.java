@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         footer = {"", "bin/raftkv bench runs the load generator (bench/target/raftkv-bench.jar); see bin/raftkv bench --help."},
         subcommands = {ServerCommand.class, DemoCommand.class, ClientCommands.Put.class, ClientCommands.Get.class,
                 ClientCommands.Delete.class, ClientCommands.Cas.class, ClientCommands.Scan.class,
-                ClientCommands.Status.class, ClientCommands.Snapshot.class, FaultCommand.class, TortureCommand.class,
+                ClientCommands.Status.class, ClientCommands.Snapshot.class, ClusterCommand.class, FaultCommand.class,
+                TortureCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RaftkvCommand implements Runnable {
 

@@ -26,8 +26,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "This node's id, e.g. n1.")
     String id;
 
-    @Option(names = "--cluster-id", defaultValue = "raftkv",
-            description = "The cluster's name, stored in the data directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cluster-id",
+            description = {"The cluster's name, stored in every member's data directory; give each cluster its own.",
+                    "Default: the one in the data directory, the joined cluster's, or raftkv for a new cluster."})
     String clusterId;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the node keeps its data (default: data/<id>).")
@@ -43,10 +44,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--http-address", required = true, paramLabel = "HOST:PORT", description = "The HTTP/JSON API.")
     String httpAddress;
 
-    @Option(names = "--initial-cluster", required = true, paramLabel = "ID=HOST:PORT,...",
-            description = {"Every member's peer address, this node included. Bootstraps an empty data directory;",
-                    "afterwards the membership stored in the data directory is the truth."})
+    @Option(names = "--initial-cluster", paramLabel = "ID=HOST:PORT,...",
+            description = {"Creates a cluster: every member's peer address, this node included. Bootstraps an empty",
+                    "data directory; afterwards the membership stored in the data directory is the truth.",
+                    "Without it and without --join, a node with an empty data directory waits, idle, to be added."})
     String initialCluster;
+
+    @Option(names = "--join", paramLabel = "HOST:PORT,...", split = ",",
+            description = {"Joins a running cluster: HTTP addresses of one or more of its members (give several, or",
+                    "the leader's: the request is retried at each until the leader takes it). The node takes the",
+                    "cluster's id, is added as a learner, receives the data, and is promoted to voter once caught up."})
+    java.util.List<String> join;
 
     @Option(names = "--tick-ms", defaultValue = "100",
             description = "Raft tick: heartbeat interval; elections time out after 10 to 20 ticks (default: ${DEFAULT-VALUE}).")
@@ -94,8 +102,9 @@ final class ServerCommand implements Callable<Integer> {
                 .withChunkBytes(snapshotChunkBytes);
         NodeConfig nodeConfig = new NodeConfig(nodeId, clusterId, dataDir != null ? dataDir : Path.of("data", id),
                 NodeConfig.parseAddress(peerAddress), NodeConfig.parseAddress(clientAddress),
-                NodeConfig.parseAddress(httpAddress), NodeConfig.parseCluster(initialCluster),
-                Duration.ofMillis(tickMillis), Duration.ofMillis(requestTimeoutMillis),
+                NodeConfig.parseAddress(httpAddress),
+                initialCluster == null ? java.util.Map.of() : NodeConfig.parseCluster(initialCluster),
+                join == null ? java.util.List.of() : join, Duration.ofMillis(tickMillis), Duration.ofMillis(requestTimeoutMillis),
                 new KvLimits(maxKeyBytes, maxValueBytes, 10_000), Duration.ofSeconds(sessionTtlSeconds),
                 faultInjection, snapshots);
         KvNode node = KvNode.start(nodeConfig);

@@ -52,7 +52,7 @@ final class LocalKvCluster implements AutoCloseable {
     void start(NodeId id) {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         NodeConfig config = new NodeConfig(id, "test", root.resolve(id.value()), any, any, any, bootstrap,
-                Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1), faultInjection,
+                java.util.List.of(), Duration.ofMillis(25), Duration.ofSeconds(5), KvLimits.defaults(), Duration.ofHours(1), faultInjection,
                 snapshots);
         try {
             KvNode node = KvNode.start(config);

@@ -20,7 +20,7 @@ class ConfigurationTest {
     void theEncodingRoundTripsAndIsCompact() {
         Configuration c = config(Set.of("n1", "n2", "node-three"), Set.of("learner.1"));
         byte[] bytes = c.encode();
-        assertThat(bytes).hasSize(5 + 3 + 3 + 11 + 10);
+        assertThat(bytes).hasSize(5 + 3 + 3 + 11 + 10 + 4 * 2); // header, ids, and an empty address each
         assertThat(Configuration.decode(bytes)).isEqualTo(c);
         Entry e = Entry.configuration(7, 2, c);
         assertThat(e.configuration()).isEqualTo(c);
@@ -38,7 +38,7 @@ class ConfigurationTest {
         byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
         assertThatThrownBy(() -> Configuration.decode(trailing)).hasMessageContaining("after its last member");
         byte[] truncated = java.util.Arrays.copyOf(good, good.length - 1);
-        assertThatThrownBy(() -> Configuration.decode(truncated)).hasMessageContaining("member id of length");
+        assertThatThrownBy(() -> Configuration.decode(truncated)).hasMessageContaining("ends before the address of b");
         byte[] badChar = good.clone();
         badChar[6] = '/';
         assertThatThrownBy(() -> Configuration.decode(badChar)).hasMessageContaining("character '/'");
@@ -56,11 +56,52 @@ class ConfigurationTest {
     }
 
     @Test
+    void addressesTravelWithTheMembersAndVersionOneEntriesStillDecode() {
+        Configuration c = config(Set.of("n1", "n2"), Set.of("n3")).withAddress(NodeId.of("n1"), "10.0.0.1:7001")
+                .withAddress(NodeId.of("n3"), "[::1]:7003");
+        Configuration back = Configuration.decode(c.encode());
+        assertThat(back).isEqualTo(c);
+        assertThat(back.addressOf(NodeId.of("n1"))).isEqualTo("10.0.0.1:7001");
+        assertThat(back.addressOf(NodeId.of("n2"))).isNull();
+        assertThat(back.addressOf(NodeId.of("n3"))).isEqualTo("[::1]:7003");
+        // An entry written before addresses existed (version 1: header and ids only) still reads.
+        byte[] v1 = {1, 0, 2, 0, 0, 1, 'a', 1, 'b'};
+        assertThat(Configuration.decode(v1)).isEqualTo(Configuration.ofVoters("a", "b"));
+        // Membership changes carry the address; removing a member drops it, promoting keeps it.
+        Configuration added = ((io.raftkv.core.membership.MembershipChange.Changed)
+                new io.raftkv.core.membership.MembershipChange.AddLearner(NodeId.of("n4"), "h:4").applyTo(c))
+                .configuration();
+        assertThat(added.addressOf(NodeId.of("n4"))).isEqualTo("h:4");
+        Configuration promoted = ((io.raftkv.core.membership.MembershipChange.Changed)
+                new io.raftkv.core.membership.MembershipChange.PromoteLearner(NodeId.of("n4")).applyTo(added))
+                .configuration();
+        assertThat(promoted.isVoter(NodeId.of("n4"))).isTrue();
+        assertThat(promoted.addressOf(NodeId.of("n4"))).isEqualTo("h:4");
+        Configuration removed = ((io.raftkv.core.membership.MembershipChange.Changed)
+                new io.raftkv.core.membership.MembershipChange.RemoveMember(NodeId.of("n1")).applyTo(promoted))
+                .configuration();
+        assertThat(removed.addresses()).doesNotContainKey(NodeId.of("n1"));
+    }
+
+    @Test
+    void badAddressesAreRefusedWithTheReason() {
+        Configuration c = Configuration.ofVoters("a", "b");
+        assertThatThrownBy(() -> c.withAddress(NodeId.of("z"), "h:1")).hasMessageContaining("not a member");
+        assertThatThrownBy(() -> c.withAddress(NodeId.of("a"), "")).hasMessageContaining("1 to 255");
+        assertThatThrownBy(() -> c.withAddress(NodeId.of("a"), "x".repeat(256))).hasMessageContaining("1 to 255");
+        assertThatThrownBy(() -> c.withAddress(NodeId.of("a"), "h 1")).hasMessageContaining("printable ASCII");
+        byte[] bytes = c.withAddress(NodeId.of("a"), "h:1").encode();
+        byte[] longer = bytes.clone();
+        longer[10] = 9; // the address length (bytes 9-10 after "a" and "b") now runs past the end
+        assertThatThrownBy(() -> Configuration.decode(longer)).hasMessageContaining("address of 9 bytes");
+    }
+
+    @Test
     void randomBytesNeverDecodeToAnythingButAValidConfigurationOrAClearRefusal() {
         long seed = Long.getLong("raftkv.core.seed", 20240601L);
         System.out.println("ConfigurationTest seed " + seed + " (replay with -Draftkv.core.seed=" + seed + ")");
         SplittableRandom r = new SplittableRandom(seed);
-        byte[] base = config(Set.of("a", "bb", "ccc"), Set.of("dd")).encode();
+        byte[] base = config(Set.of("a", "bb", "ccc"), Set.of("dd")).withAddress(NodeId.of("bb"), "h:1").encode();
         for (int i = 0; i < 20_000; i++) {
             byte[] b = base.clone();
             b[r.nextInt(b.length)] = (byte) r.nextInt(256);

@@ -74,22 +74,49 @@ public abstract sealed class RaftException extends RuntimeException
     }
 
     /**
-     * The leader refused a membership change: another change is not committed yet, the leader has not yet
-     * committed an entry of its term (retry shortly), a leadership transfer is under way, or the change does not
-     * apply to the current membership. The message says which.
+     * The leader refused a membership change, or the change did not complete: {@link #reason()} says why and
+     * the message says what to do.
      */
     public static final class MembershipChangeRefused extends RaftException {
         private static final long serialVersionUID = 1L;
-        private final boolean retryable;
 
-        public MembershipChangeRefused(String message, boolean retryable) {
-            super(message);
-            this.retryable = retryable;
+        /** Why a membership change was refused or did not complete. */
+        public enum Reason {
+            /** Another configuration entry is not committed yet (one change at a time); retry once it is. */
+            CHANGE_IN_PROGRESS(true),
+            /** The leader has not committed an entry of its own term yet; retry shortly. */
+            AWAITING_TERM_COMMIT(true),
+            /** Leadership is being transferred; retry at the new leader. */
+            TRANSFER_IN_PROGRESS(true),
+            /** The learner to promote is not caught up with the leader's log; retry later, or wait for it. */
+            NOT_CAUGHT_UP(true),
+            /** The change did not complete within its deadline (for an added voter: the learner never caught up). */
+            TIMEOUT(true),
+            /** The change does not apply to the current membership (already a member, not a member, ...). */
+            INVALID(false);
+
+            private final boolean retryable;
+
+            Reason(boolean retryable) {
+                this.retryable = retryable;
+            }
         }
 
-        /** True if the same change may succeed later (a change in progress, a new leader's first commit). */
+        private final Reason reason;
+
+        public MembershipChangeRefused(Reason reason, String message) {
+            super(message);
+            this.reason = java.util.Objects.requireNonNull(reason, "reason");
+        }
+
+        /** Why. */
+        public Reason reason() {
+            return reason;
+        }
+
+        /** True if the same change may succeed later (a change in progress, a new leader's first commit, ...). */
         public boolean retryable() {
-            return retryable;
+            return reason.retryable;
         }
     }
 }

@@ -17,6 +17,7 @@ import io.raftkv.core.SnapshotMeta;
 import io.raftkv.core.Status;
 import io.raftkv.core.TransferResult;
 import io.raftkv.core.membership.MembershipChange;
+import io.raftkv.server.RaftException.MembershipChangeRefused.Reason;
 import io.raftkv.core.message.AppendEntriesRequest;
 import io.raftkv.core.message.InstallSnapshotRequest;
 import io.raftkv.core.message.RaftMessage;
@@ -48,6 +49,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,8 +90,32 @@ public final class RaftServer<R> implements AutoCloseable {
     }
 
     private static final int RECENT_RESULTS = 8192;
+    /** How far behind the leader's last index a learner may be and still count as caught up. */
+    static final long LEARNER_CATCH_UP_MARGIN = 1000;
 
     private record PendingTransfer(NodeId target, CompletableFuture<Void> future, long deadlineTick) {
+    }
+
+    /**
+     * A voter being added the gentle way: first as a learner, then promoted once caught up (loop thread only).
+     * {@code proposing} is true while a configuration change for it is in flight.
+     */
+    private static final class VoterAddition {
+        final NodeId member;
+        final String address;
+        final CompletableFuture<Configuration> future;
+        final long deadlineTick;
+        final java.time.Duration timeout;
+        boolean proposing;
+
+        VoterAddition(NodeId member, String address, CompletableFuture<Configuration> future, long deadlineTick,
+                      java.time.Duration timeout) {
+            this.member = member;
+            this.address = address;
+            this.future = future;
+            this.deadlineTick = deadlineTick;
+            this.timeout = timeout;
+        }
     }
 
     private final RaftServerConfig config;
@@ -131,6 +157,14 @@ public final class RaftServer<R> implements AutoCloseable {
     private final Map<Long, AppliedResult<R>> recentResults = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
     private final List<PendingTransfer> transfers = new CopyOnWriteArrayList<>();
+    private final List<VoterAddition> additions = new CopyOnWriteArrayList<>();
+    private final LearnerCatchUp catchUp;
+    private volatile BiConsumer<Configuration, Configuration> configurationListener;
+    /** Loop thread: the configurations last handed to {@link #configurationListener}. */
+    private Configuration announcedConfiguration;
+    private Configuration announcedCommitted;
+    private long committedConfigurationCheckedAt = -1;
+    private Configuration committedConfiguration;
     private long nextReadId = 1;
     /** Last index the loop wrote to storage (to recognise a batch that replaces part of the log). */
     private long lastWrittenIndex;
@@ -191,6 +225,7 @@ public final class RaftServer<R> implements AutoCloseable {
         this.appliedIndex = Math.max(stateMachine.appliedIndex(), snap.index());
         this.appliedTerm = snap.term();
         this.appliedConfiguration = node.configurationAt(appliedIndex);
+        this.catchUp = new LearnerCatchUp(LEARNER_CATCH_UP_MARGIN, config.raft().electionTicks());
         this.inbox = new ArrayBlockingQueue<>(config.maxQueued());
         this.applyQueue = new LinkedBlockingQueue<>(config.maxApplyQueue());
         this.lastStatus = node.status();
@@ -304,6 +339,50 @@ public final class RaftServer<R> implements AutoCloseable {
             f.completeExceptionally(rejection("membership change"));
         }
         return f;
+    }
+
+    /**
+     * Adds {@code member} as a voter the safe way: as a learner first (unless it already is one), then, once it
+     * has caught up with the log (see {@link #caughtUpLearners()}), promoted to voter. Completes with the
+     * membership once the promotion is committed and applied here. Fails with {@link RaftException.NotLeader}
+     * if this node is not (or stops being) the leader, with {@link RaftException.MembershipChangeRefused} if a
+     * step is refused for good ({@link RaftException.MembershipChangeRefused.Reason#INVALID}), or with reason
+     * {@code TIMEOUT} if the learner has not caught up within {@code timeout}; it then stays a learner.
+     * Steps refused for the moment (another change in progress, a new leader's first commit) are retried.
+     *
+     * @param address where the member is reached (recorded in the configuration), or null
+     */
+    public CompletableFuture<Configuration> addVoter(NodeId member, String address, java.time.Duration timeout) {
+        CompletableFuture<Configuration> f = new CompletableFuture<>();
+        if (!enqueue(() -> startAddition(member, address, timeout, f))) {
+            f.completeExceptionally(rejection("voter addition"));
+        }
+        return f;
+    }
+
+    /**
+     * Learners the leader considers caught up with its log (empty at a follower): their match index has stayed
+     * within {@value #LEARNER_CATCH_UP_MARGIN} entries of the leader's last index for an election timeout.
+     * Only these may be promoted to voter.
+     */
+    public java.util.Set<NodeId> caughtUpLearners() {
+        return catchUp.caughtUp();
+    }
+
+    /**
+     * Calls {@code listener} on the Raft loop thread with the membership in force on this node now and the
+     * latest committed one, and again every time either changes: a membership is in force from the moment its
+     * configuration entry is appended to this node's log (before it commits), reverts if a log suffix holding it
+     * is replaced, and changes with an installed snapshot. The transport keeps connections to the members of
+     * both: a member being removed must still be reached (and answered) until its removal is committed, or a
+     * leader removing itself could never learn that its removal committed. Keep it short.
+     */
+    public void onConfigurationChange(BiConsumer<Configuration, Configuration> listener) {
+        configurationListener = Objects.requireNonNull(listener, "listener");
+        enqueue(() -> {
+            announcedConfiguration = null;
+            announceConfiguration();
+        });
     }
 
     /**
@@ -431,6 +510,7 @@ public final class RaftServer<R> implements AutoCloseable {
         try {
             while (running) {
                 Runnable first = inbox.poll(1, TimeUnit.SECONDS);
+                announceConfiguration();
                 if (first == null) {
                     continue;
                 }
@@ -462,6 +542,8 @@ public final class RaftServer<R> implements AutoCloseable {
             counters.turns.incrementAndGet();
         }
         while (node.hasReady()) {
+            // Before anything is sent: a member added by a configuration entry in this Ready must be reachable.
+            announceConfiguration();
             Ready rd = node.ready();
             countSent(rd.messages());
             // The leader's appends go out before its own write (Raft dissertation 10.2.1); it counts itself
@@ -604,6 +686,98 @@ public final class RaftServer<R> implements AutoCloseable {
     private void tick() {
         ticks++;
         node.tick();
+        catchUp.observe(ticks, node.status());
+        progressAdditions();
+    }
+
+    private void announceConfiguration() {
+        BiConsumer<Configuration, Configuration> listener = configurationListener;
+        if (listener == null) {
+            return;
+        }
+        Configuration now = node.configuration();
+        long commit = node.log().commitIndex();
+        if (commit != committedConfigurationCheckedAt) {
+            committedConfigurationCheckedAt = commit;
+            committedConfiguration = node.configurationAt(Math.max(commit, node.log().firstIndex() - 1));
+        }
+        Configuration committed = committedConfiguration;
+        if (now != announcedConfiguration || !committed.equals(announcedCommitted)) {
+            announcedConfiguration = now;
+            announcedCommitted = committed;
+            try {
+                listener.accept(now, committed);
+            } catch (RuntimeException e) {
+                LOG.error("configuration listener failed on {}", now, e);
+            }
+        }
+    }
+
+    private void startAddition(NodeId member, String address, java.time.Duration timeout,
+                               CompletableFuture<Configuration> f) {
+        if (node.role() != Role.LEADER) {
+            f.completeExceptionally(new RaftException.NotLeader(node.leader()));
+            return;
+        }
+        if (node.configuration().isVoter(member)) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.INVALID,
+                    member + " is already a voter"));
+            return;
+        }
+        long ticksAllowed = Math.max(1, timeout.toNanos() / config.tick().toNanos());
+        additions.add(new VoterAddition(member, address, f, ticks + ticksAllowed, timeout));
+        progressAdditions();
+    }
+
+    /** Moves each voter addition one step on: add the learner, then promote it once it has caught up. */
+    private void progressAdditions() {
+        for (VoterAddition a : additions) {
+            if (a.future.isDone()) {
+                additions.remove(a);
+                continue;
+            }
+            if (a.proposing) {
+                continue;
+            }
+            if (node.role() != Role.LEADER) {
+                a.future.completeExceptionally(new RaftException.NotLeader(node.leader()));
+                additions.remove(a);
+                continue;
+            }
+            Configuration c = node.configuration();
+            boolean learner = c.learners().contains(a.member);
+            if (ticks > a.deadlineTick) {
+                a.future.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.TIMEOUT,
+                        learner ? a.member + " was added as a learner but has not caught up within " + a.timeout
+                                + " (" + catchUp.whyNotCaughtUp(a.member, node.status()) + "); it stays a "
+                                + "learner: promote it later, or remove it"
+                                : a.member + " could not be added as a learner within " + a.timeout));
+                additions.remove(a);
+                continue;
+            }
+            MembershipChange step;
+            if (!c.contains(a.member)) {
+                step = new MembershipChange.AddLearner(a.member, a.address);
+            } else if (learner && catchUp.isCaughtUp(a.member) && node.configurationIndex() <= node.log().commitIndex()) {
+                step = new MembershipChange.PromoteLearner(a.member);
+            } else {
+                continue; // still catching up, or its learner entry not yet committed
+            }
+            CompletableFuture<Configuration> stepDone = new CompletableFuture<>();
+            a.proposing = true;
+            doChangeMembership(step, stepDone);
+            boolean promotion = step instanceof MembershipChange.PromoteLearner;
+            stepDone.whenComplete((conf, e) -> enqueue(() -> {
+                a.proposing = false;
+                if (e == null) {
+                    if (promotion) {
+                        a.future.complete(conf);
+                    }
+                } else if (!(e instanceof RaftException.MembershipChangeRefused r && r.retryable())) {
+                    a.future.completeExceptionally(e);
+                }
+            }));
+        }
     }
 
     private void doPropose(byte[] command, CompletableFuture<R> f) {
@@ -671,6 +845,12 @@ public final class RaftServer<R> implements AutoCloseable {
 
     private void doChangeMembership(MembershipChange change,
                                     CompletableFuture<Configuration> f) {
+        if (change instanceof MembershipChange.PromoteLearner p && node.role() == Role.LEADER
+                && node.configuration().learners().contains(p.member()) && !catchUp.isCaughtUp(p.member())) {
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.NOT_CAUGHT_UP,
+                    catchUp.whyNotCaughtUp(p.member(), node.status()) + "; retry once it has"));
+            return;
+        }
         MembershipChangeResult r = node.proposeMembershipChange(change);
         if (r instanceof MembershipChangeResult.Accepted a) {
             CompletableFuture<R> applied = new CompletableFuture<>();
@@ -685,16 +865,16 @@ public final class RaftServer<R> implements AutoCloseable {
         } else if (r instanceof NotLeader nl) {
             f.completeExceptionally(new RaftException.NotLeader(nl.leaderHint()));
         } else if (r instanceof MembershipChangeResult.ChangeInProgress p) {
-            f.completeExceptionally(new RaftException.MembershipChangeRefused("another membership change (index "
-                    + p.pendingIndex() + ") is not committed yet; retry once it is", true));
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.CHANGE_IN_PROGRESS, "another membership change (index "
+                    + p.pendingIndex() + ") is not committed yet; retry once it is"));
         } else if (r instanceof MembershipChangeResult.AwaitingTermCommit t) {
-            f.completeExceptionally(new RaftException.MembershipChangeRefused("the leader has not committed an "
-                    + "entry of its term " + t.term() + " yet; retry shortly", true));
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.AWAITING_TERM_COMMIT, "the leader has not committed an "
+                    + "entry of its term " + t.term() + " yet; retry shortly"));
         } else if (r instanceof MembershipChangeResult.TransferInProgress t) {
-            f.completeExceptionally(new RaftException.MembershipChangeRefused("leadership is being transferred to "
-                    + t.target() + "; retry at the new leader", true));
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.TRANSFER_IN_PROGRESS, "leadership is being transferred to "
+                    + t.target() + "; retry at the new leader"));
         } else if (r instanceof MembershipChangeResult.Invalid i) {
-            f.completeExceptionally(new RaftException.MembershipChangeRefused(i.reason(), false));
+            f.completeExceptionally(new RaftException.MembershipChangeRefused(Reason.INVALID, i.reason()));
         } else {
             f.completeExceptionally(new IllegalStateException("unexpected membership change result " + r));
         }
@@ -857,6 +1037,13 @@ public final class RaftServer<R> implements AutoCloseable {
         long index = appliedIndex;
         long term = appliedTerm;
         StoredSnapshot latest = storage.latestSnapshot().orElse(null);
+        if (appliedConfiguration.voters().isEmpty()) {
+            // A node that joined an existing cluster replays the entries before the configuration entry that
+            // added it without knowing the membership they were made under (the cluster's bootstrap membership
+            // is not in the log). A snapshot there would record no members; wait until a configuration entry
+            // has been applied.
+            return;
+        }
         if (index == 0 || (latest != null && index <= latest.index())) {
             entriesSinceSnapshot = 0;
             bytesSinceSnapshot = 0;
@@ -1054,6 +1241,10 @@ public final class RaftServer<R> implements AutoCloseable {
             t.future().completeExceptionally(e);
         }
         transfers.clear();
+        for (VoterAddition a : additions) {
+            a.future.completeExceptionally(e);
+        }
+        additions.clear();
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -38,8 +38,17 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void start(NodeId id) {
+        start(id, membership);
+    }
+
+    /** Starts a node with an empty data directory and no membership: it waits to be added. */
+    void startEmpty(NodeId id) {
+        start(id, new Configuration(Set.of(), Set.of()));
+    }
+
+    private void start(NodeId id, Configuration bootstrap) {
         try {
-            DurableStorage storage = DurableStorage.open(root.resolve(id.value()), "test", id, membership,
+            DurableStorage storage = DurableStorage.open(root.resolve(id.value()), "test", id, bootstrap,
                     DurableStorage.Options.defaults());
             CountingStateMachine sm = new CountingStateMachine();
             RaftServerConfig config = RaftServerConfig.of(RaftConfig.builder(id).build())

@@ -125,6 +125,49 @@ class RaftServerTest {
     }
 
     @Test
+    void aVoterIsAddedAsALearnerFirstAndPromotedOnlyOnceCaughtUp() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
+            RaftServer<String> leader = awaitLeader(c);
+            List<CompletableFuture<String>> writes = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                writes.add(leader.propose(cmd("k" + i + "=" + i)));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            List<Configuration> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+            leader.onConfigurationChange((inForce, committed) -> announced.add(inForce));
+            NodeId n4 = NodeId.of("n4");
+
+            // n4 is not running: it is added as a learner, but never catches up, so it is not promoted.
+            Configuration learner = leader.changeMembership(new MembershipChange.AddLearner(n4, "127.0.0.1:7004"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(learner.addressOf(n4)).isEqualTo("127.0.0.1:7004");
+            await().atMost(DEADLINE).until(() -> announced.stream().anyMatch(a -> a.learners().contains(n4)));
+            Throwable early = catchThrowable(() -> leader.changeMembership(new MembershipChange.PromoteLearner(n4))
+                    .get(10, TimeUnit.SECONDS));
+            assertThat(((RaftException.MembershipChangeRefused) early.getCause()).reason())
+                    .isEqualTo(RaftException.MembershipChangeRefused.Reason.NOT_CAUGHT_UP);
+            assertThat(early.getCause()).hasMessageContaining("has not caught up");
+            Throwable timedOut = catchThrowable(() -> leader.addVoter(n4, null, Duration.ofMillis(300))
+                    .get(10, TimeUnit.SECONDS));
+            assertThat(((RaftException.MembershipChangeRefused) timedOut.getCause()).reason())
+                    .isEqualTo(RaftException.MembershipChangeRefused.Reason.TIMEOUT);
+            assertThat(leader.status().configuration().learners()).containsExactly(n4);
+
+            // Started empty, n4 receives the log, catches up, and the addition completes with it a voter.
+            c.startEmpty(n4);
+            Configuration voter = leader.addVoter(n4, null, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+            assertThat(voter.voters()).contains(n4);
+            assertThat(voter.addressOf(n4)).isEqualTo("127.0.0.1:7004");
+            assertThat(c.servers.get(n4).status().appliedIndex()).isGreaterThanOrEqualTo(300);
+            assertThat(announced.get(announced.size() - 1).voters()).contains(n4);
+            Throwable again = catchThrowable(() -> leader.addVoter(n4, null, Duration.ofSeconds(1))
+                    .get(10, TimeUnit.SECONDS));
+            assertThat(((RaftException.MembershipChangeRefused) again.getCause()).reason())
+                    .isEqualTo(RaftException.MembershipChangeRefused.Reason.INVALID);
+        }
+    }
+
+    @Test
     void readBarriersOnEveryNodeSeeEveryAcknowledgedWrite() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, "n1", "n2", "n3")) {
             RaftServer<String> leader = awaitLeader(c);

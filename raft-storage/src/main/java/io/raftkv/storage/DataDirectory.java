@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -119,6 +120,10 @@ public final class DataDirectory implements Closeable {
                 v.put("node-id", nodeId.value());
                 v.put("initial-voters", NodeIdList.format(membership.voters()));
                 v.put("initial-learners", NodeIdList.format(membership.learners()));
+                if (!membership.addresses().isEmpty()) {
+                    v.put("initial-configuration",
+                            Base64.getEncoder().encodeToString(membership.encode()));
+                }
                 ChecksummedProperties.write(meta, v);
             } else {
                 String advice = "The identity of this data directory is unreadable. Restore it from a backup or "
@@ -143,6 +148,21 @@ public final class DataDirectory implements Closeable {
                 }
                 membership = new Configuration(NodeIdList.parse(v.get("initial-voters")),
                         NodeIdList.parse(v.get("initial-learners")));
+                if (v.containsKey("initial-configuration")) {
+                    try {
+                        Configuration full = Configuration.decode(
+                                Base64.getDecoder().decode(v.get("initial-configuration")));
+                        if (!full.voters().equals(membership.voters())
+                                || !full.learners().equals(membership.learners())) {
+                            throw new IllegalArgumentException("it names other members than initial-voters and "
+                                    + "initial-learners");
+                        }
+                        membership = full;
+                    } catch (IllegalArgumentException e) {
+                        throw new StorageCorruptionException(meta, -1, "initial-configuration is invalid: "
+                                + e.getMessage(), advice);
+                    }
+                }
             }
             return new DataDirectory(root, clusterId, nodeId, membership, lockChannel, lock, key);
         } catch (IOException | RuntimeException e) {
@@ -154,6 +174,22 @@ public final class DataDirectory implements Closeable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The cluster id stored in the data directory at {@code root}, or empty if it has none yet (absent or
+     * empty directory).
+     *
+     * @throws StorageCorruptionException if the identity file exists but cannot be read
+     */
+    public static java.util.Optional<String> storedClusterId(Path root) throws IOException {
+        Path meta = root.resolve(META);
+        if (!Files.exists(meta)) {
+            return java.util.Optional.empty();
+        }
+        Map<String, String> v = ChecksummedProperties.read(meta, "The identity of this data directory is "
+                + "unreadable. Restore it from a backup or rebuild this node from its peers");
+        return java.util.Optional.ofNullable(v.get("cluster-id"));
     }
 
     /** Refuses a directory without identity that holds anything but a lock file or an unfinished identity. */

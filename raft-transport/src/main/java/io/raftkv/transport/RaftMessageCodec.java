@@ -562,6 +562,9 @@ public final class RaftMessageCodec {
         for (NodeId l : meta.configuration().learners()) {
             b.addLearners(l.value());
         }
+        for (java.util.Map.Entry<NodeId, String> a : meta.configuration().addresses().entrySet()) {
+            b.putAddresses(a.getKey().value(), a.getValue());
+        }
         return b.build();
     }
 
@@ -571,9 +574,16 @@ public final class RaftMessageCodec {
         if (index == 0 || m.getVotersCount() == 0) {
             throw new MalformedMessageException("a snapshot needs an index and at least one voter");
         }
+        if (m.getAddressesCount() > Configuration.MAX_MEMBERS) {
+            throw new MalformedMessageException("a snapshot names " + m.getAddressesCount() + " addresses");
+        }
         try {
+            java.util.Map<NodeId, String> addresses = new java.util.TreeMap<>();
+            for (java.util.Map.Entry<String, String> a : m.getAddressesMap().entrySet()) {
+                addresses.put(NodeId.of(a.getKey()), a.getValue());
+            }
             return new SnapshotMeta(index, term, new Configuration(nodeIds(m.getVotersList()),
-                    nodeIds(m.getLearnersList())));
+                    nodeIds(m.getLearnersList()), addresses));
         } catch (IllegalArgumentException e) {
             throw new MalformedMessageException("invalid snapshot membership: " + e.getMessage());
         }

@@ -2,7 +2,9 @@ package io.raftkv.core.membership;
 
 import io.raftkv.core.Configuration;
 import io.raftkv.core.NodeId;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -34,10 +36,22 @@ public sealed interface MembershipChange {
     record Refusal(String reason) implements Outcome {
     }
 
-    /** Adds a non-voting member, which receives the log (it may be promoted once it has caught up). */
-    record AddLearner(NodeId member) implements MembershipChange {
+    /**
+     * Adds a non-voting member, which receives the log (it may be promoted once it has caught up).
+     *
+     * @param address where the runtime reaches it (see {@link Configuration#addresses()}), or null
+     */
+    record AddLearner(NodeId member, String address) implements MembershipChange {
         public AddLearner {
             Objects.requireNonNull(member, "member");
+            if (address != null) {
+                Configuration.checkAddress(member, address);
+            }
+        }
+
+        /** Adds {@code member} without an address. */
+        public AddLearner(NodeId member) {
+            this(member, null);
         }
 
         @Override
@@ -47,7 +61,8 @@ public sealed interface MembershipChange {
             }
             Set<NodeId> learners = new HashSet<>(current.learners());
             learners.add(member);
-            return new Changed(new Configuration(current.voters(), learners));
+            return new Changed(withAddress(new Configuration(current.voters(), learners, current.addresses()),
+                    member, address));
         }
     }
 
@@ -55,9 +70,17 @@ public sealed interface MembershipChange {
      * Adds a voter directly. Until it has caught up the cluster needs one more member for a majority, so
      * adding a learner and promoting it once it is up to date is the gentler path.
      */
-    record AddVoter(NodeId member) implements MembershipChange {
+    record AddVoter(NodeId member, String address) implements MembershipChange {
         public AddVoter {
             Objects.requireNonNull(member, "member");
+            if (address != null) {
+                Configuration.checkAddress(member, address);
+            }
+        }
+
+        /** Adds {@code member} without an address. */
+        public AddVoter(NodeId member) {
+            this(member, null);
         }
 
         @Override
@@ -70,7 +93,8 @@ public sealed interface MembershipChange {
             }
             Set<NodeId> voters = new HashSet<>(current.voters());
             voters.add(member);
-            return new Changed(new Configuration(voters, current.learners()));
+            return new Changed(withAddress(new Configuration(voters, current.learners(), current.addresses()),
+                    member, address));
         }
     }
 
@@ -89,7 +113,7 @@ public sealed interface MembershipChange {
             Set<NodeId> learners = new HashSet<>(current.learners());
             learners.remove(member);
             voters.add(member);
-            return new Changed(new Configuration(voters, learners));
+            return new Changed(new Configuration(voters, learners, current.addresses()));
         }
     }
 
@@ -111,7 +135,13 @@ public sealed interface MembershipChange {
             Set<NodeId> learners = new HashSet<>(current.learners());
             voters.remove(member);
             learners.remove(member);
-            return new Changed(new Configuration(voters, learners));
+            Map<NodeId, String> addresses = new HashMap<>(current.addresses());
+            addresses.remove(member);
+            return new Changed(new Configuration(voters, learners, addresses));
         }
+    }
+
+    private static Configuration withAddress(Configuration c, NodeId member, String address) {
+        return address == null ? c : c.withAddress(member, address);
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,10 @@ public final class SnapshotStore {
         v.put("term", Long.toString(meta.term()));
         v.put("voters", NodeIdList.format(meta.configuration().voters()));
         v.put("learners", NodeIdList.format(meta.configuration().learners()));
+        if (!meta.configuration().addresses().isEmpty()) {
+            // The whole configuration in its entry encoding, which carries the members' addresses.
+            v.put("configuration", Base64.getEncoder().encodeToString(meta.configuration().encode()));
+        }
         v.put("data-bytes", Long.toString(meta.dataBytes()));
         v.put("data-crc32c", Long.toHexString(meta.dataCrc()));
         ChecksummedProperties.write(tmp.resolve(META), v);
@@ -151,9 +156,18 @@ public final class SnapshotStore {
         }
         StoredSnapshot meta;
         try {
+            Configuration configuration = new Configuration(NodeIdList.parse(v.get("voters")),
+                    NodeIdList.parse(v.get("learners")));
+            if (v.containsKey("configuration")) {
+                Configuration full = Configuration.decode(Base64.getDecoder().decode(v.get("configuration")));
+                if (!full.voters().equals(configuration.voters()) || !full.learners().equals(configuration.learners())) {
+                    throw new IllegalArgumentException("the encoded configuration " + full
+                            + " names other members than the voters and learners listed");
+                }
+                configuration = full;
+            }
             meta = new StoredSnapshot(Long.parseLong(v.get("index")), Long.parseLong(v.get("term")),
-                    new Configuration(NodeIdList.parse(v.get("voters")), NodeIdList.parse(v.get("learners"))),
-                    Long.parseLong(v.get("data-bytes")), Long.parseUnsignedLong(v.get("data-crc32c"), 16));
+                    configuration, Long.parseLong(v.get("data-bytes")), Long.parseUnsignedLong(v.get("data-crc32c"), 16));
         } catch (RuntimeException e) {
             throw new StorageCorruptionException(metaFile, -1, "invalid snapshot metadata: " + e, advice);
         }

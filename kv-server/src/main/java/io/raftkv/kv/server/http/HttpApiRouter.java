@@ -56,6 +56,7 @@ final class HttpApiRouter {
     /** Null when fault injection is disabled: the fault endpoints then answer 403. */
     private final FaultControl faults;
     private final NodeMetrics metrics;
+    private final ClusterEndpoints cluster;
 
     /**
      * @param service      the node's KV operations
@@ -70,6 +71,7 @@ final class HttpApiRouter {
         this.timeout = timeout;
         this.readExecutor = readExecutor;
         this.faults = faults;
+        this.cluster = new ClusterEndpoints(service.cluster(), timeout);
     }
 
     /** Routes a request; the future always completes normally, with an error response on failure. */
@@ -81,10 +83,12 @@ final class HttpApiRouter {
             result = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<ApiResponse> handled = result.handle((r, e) -> e == null ? r : failure(e));
+        // Adding a voter waits for it to catch up, up to its own timeout: the backstop must not cut it short.
+        Duration backstop = uri.startsWith(ClusterEndpoints.PREFIX) ? ClusterEndpoints.MAX_TIMEOUT : timeout;
         return handled.completeOnTimeout(ApiResponse.error(503, ErrorCode.UNAVAILABLE.wireName(),
                         "the request did not complete within its timeout; retry later", null,
                         Map.of("Retry-After", RETRY_AFTER_SECONDS)),
-                timeout.plus(BACKSTOP_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+                backstop.plus(BACKSTOP_GRACE).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private CompletableFuture<ApiResponse> dispatch(String method, RequestTarget target, byte[] body) {
@@ -109,6 +113,10 @@ final class HttpApiRouter {
             target.allowOnly(NO_PARAMS);
             return CompletableFuture.completedFuture(fault(method, path.substring("/v1/fault".length()), body));
         }
+        if (path.startsWith(ClusterEndpoints.PREFIX)) {
+            target.allowOnly(NO_PARAMS);
+            return cluster.handle(method, path, body);
+        }
         if (path.equals("/v1/kv")) {
             requireMethod(method, "GET");
             target.allowOnly(SCAN_PARAMS);
@@ -116,7 +124,7 @@ final class HttpApiRouter {
         }
         if (!path.startsWith(KV_PREFIX)) {
             throw ApiException.notFound("no endpoint at " + abbreviate(path)
-                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status, /v1/admin/snapshot, /metrics");
+                    + "; see /v1/kv/{key}, /v1/kv?prefix=..., /v1/status, /v1/cluster/members, /v1/admin/snapshot, /metrics");
         }
         String rawKey = path.substring(KV_PREFIX.length());
         // Only POST has a sub-resource (cas); for every other method the whole remainder is the key, so
@@ -342,6 +350,9 @@ final class HttpApiRouter {
         }
         if (t instanceof ApiException a) {
             return a.toResponse();
+        }
+        if (t instanceof io.raftkv.server.RaftException.MembershipChangeRefused r) {
+            return ClusterEndpoints.refusal(r);
         }
         if (t instanceof KvException k) {
             String leader = k.leaderHint() == null ? knownLeaderOtherThanSelf() : k.leaderHint().value();

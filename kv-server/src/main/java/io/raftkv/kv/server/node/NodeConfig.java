@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,14 +15,18 @@ import java.util.Objects;
  * Everything one key-value node needs to start.
  *
  * @param id             this node
- * @param clusterId      the cluster's name (stored in the data directory; a directory of another cluster is refused)
+ * @param clusterId      the cluster's name (stored in the data directory; a directory of another cluster is refused),
+ *                       or null: then the one stored in the data directory, the one of the cluster joined with
+ *                       {@code join}, or {@value #DEFAULT_CLUSTER_ID} for a new cluster
  * @param dataDir        where the node keeps its Raft state ({@code raft/}) and its key-value store ({@code kv/})
  * @param peerAddress    where peers connect (Raft traffic)
  * @param clientAddress  where clients connect (the binary client protocol)
  * @param httpAddress    where the HTTP/JSON API listens
  * @param initialCluster every member's peer address, this node included. The membership it describes is used
  *                       only to bootstrap an empty data directory; afterwards the data directory is the truth.
- *                       The addresses are where peers are dialled.
+ *                       Empty for a node that joins a running cluster ({@code join}) or waits, idle, to be added.
+ * @param join           HTTP addresses ({@code host:port}) of members of a running cluster that this node, started
+ *                       with an empty data directory, asks to add it (as a learner, then a voter); empty otherwise
  * @param tick           length of a Raft tick (heartbeat interval; election timeout is 10 to 20 ticks)
  * @param requestTimeout how long a request may wait for a leader or quorum before it fails as unavailable
  * @param limits         key and value size limits
@@ -30,7 +35,8 @@ import java.util.Objects;
  */
 public record NodeConfig(NodeId id, String clusterId, Path dataDir, InetSocketAddress peerAddress,
                          InetSocketAddress clientAddress, InetSocketAddress httpAddress,
-                         Map<NodeId, InetSocketAddress> initialCluster, Duration tick, Duration requestTimeout,
+                         Map<NodeId, InetSocketAddress> initialCluster, List<String> join, Duration tick,
+                         Duration requestTimeout,
                          KvLimits limits, Duration sessionTtl, boolean faultInjection, SnapshotPolicy snapshots) {
 
     public NodeConfig {
@@ -38,11 +44,22 @@ public record NodeConfig(NodeId id, String clusterId, Path dataDir, InetSocketAd
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(snapshots, "snapshots");
         initialCluster = Map.copyOf(initialCluster);
-        if (!initialCluster.containsKey(id)) {
+        join = List.copyOf(join);
+        if (!initialCluster.isEmpty() && !initialCluster.containsKey(id)) {
             throw new IllegalArgumentException("the initial cluster " + initialCluster.keySet()
                     + " must include this node (" + id + ")");
         }
+        if (!initialCluster.isEmpty() && !join.isEmpty()) {
+            throw new IllegalArgumentException("give either an initial cluster (to create a cluster) or addresses "
+                    + "to join (to join a running one), not both");
+        }
+        for (String j : join) {
+            parseAddress(j); // validates
+        }
     }
+
+    /** The cluster id of a new cluster created without one. */
+    public static final String DEFAULT_CLUSTER_ID = "raftkv";
 
     /**
      * Parses {@code n1=127.0.0.1:7001,n2=127.0.0.1:7002}: member ids and peer addresses, in order.

@@ -41,6 +41,7 @@ public final class KvService {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Executor readExecutor;
+    private final ClusterAdmin cluster;
 
     /**
      * @param scheduler    runs retries after their backoff
@@ -49,6 +50,13 @@ public final class KvService {
      */
     public KvService(RaftServer<KvResult> raft, KvStateMachine store, KvLimits limits, Clock clock,
                      ScheduledExecutorService scheduler, Executor readExecutor) {
+        this(raft, store, limits, clock, scheduler, readExecutor, null);
+    }
+
+    /** As above, for a node of cluster {@code clusterId} (reported by {@link #cluster()}). */
+    public KvService(RaftServer<KvResult> raft, KvStateMachine store, KvLimits limits, Clock clock,
+                     ScheduledExecutorService scheduler, Executor readExecutor, String clusterId) {
+        this.cluster = new ClusterAdmin(raft, clusterId);
         this.raft = raft;
         this.store = store;
         this.limits = limits;
@@ -64,6 +72,11 @@ public final class KvService {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** Membership changes and leadership transfer. */
+    public ClusterAdmin cluster() {
+        return cluster;
     }
 
     /** The limits requests are checked against. */
