@@ -90,7 +90,7 @@ class StorageRecoveryTest {
     // ------------------------------------------------------------------------------------------ crash leftovers
 
     @ParameterizedTest(name = "{0} bytes of the final record written")
-    @ValueSource(ints = {1, 7, 8, 30, -1})
+    @ValueSource(ints = {4, 7, 8, 30, -1})
     void aTornFinalRecordIsCutOffWithAWarningAndTheIntactEntriesSurvive(int keptBytes) throws IOException {
         writeEntries(40);
         Path tail = lastSegment();
@@ -157,18 +157,36 @@ class StorageRecoveryTest {
     }
 
     @Test
-    void zerosAfterTheLastRecordAreCutOff() throws IOException {
-        // What a file system can leave when the file's length reached the disk but its last data did not.
+    void zerosAfterTheLastRecordAreFreeSpaceThatTheNextAppendsOverwrite() throws IOException {
+        // What a file system can leave when the file's length reached the disk but its last data did not, and
+        // what a preallocated segment holds after its records: zeros are never a record (a record's length
+        // field is at least 17), so they are free space, kept as they are and written over by the next appends.
         writeEntries(40);
-        Path tail = lastSegment();
-        long end = Files.size(tail);
-        appendBytes(tail, new byte[4096]);
+        appendBytes(lastSegment(), new byte[4096]);
 
         try (DurableStorage storage = open()) {
             assertThat(storage.entries(1, 40, Long.MAX_VALUE)).isEqualTo(entries(1, 40));
+            storage.append(List.of(entry(41), entry(42)));
+            storage.sync();
         }
-        assertWarned(tail, end);
-        assertThat(Files.size(tail)).isEqualTo(end);
+        assertThat(warnings.list).as("warnings").isEmpty();
+        try (DurableStorage storage = open()) {
+            assertThat(storage.entries(1, 42, Long.MAX_VALUE)).isEqualTo(entries(1, 42));
+        }
+    }
+
+    @Test
+    void aTornRecordOfWhichOnlyZeroBytesReachedTheDiskIsFreeSpace() throws IOException {
+        // The first bytes of a record are the high bytes of its length, zero for any record under 16 MiB.
+        writeEntries(40);
+        Path tail = lastSegment();
+        long lastRecord = last(recordOffsets(tail));
+        truncate(tail, lastRecord + 1);
+        try (DurableStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(39);
+            assertThat(storage.entries(1, 39, Long.MAX_VALUE)).isEqualTo(entries(1, 39));
+        }
+        assertThat(warnings.list).as("warnings").isEmpty();
     }
 
     @Test

@@ -11,6 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,19 +31,38 @@ import org.slf4j.LoggerFactory;
  * batch appends and sync once). Every operation is crash-safe: at any moment the files hold a prefix of some
  * state the log passed through, plus at most a torn final record, which {@link #open} cuts off.
  *
+ * <p>With {@link Options#preallocate()}, a background thread prepares the next segment file (zeros, synced) so
+ * that the writer's appends overwrite allocated blocks rather than grow a file (see {@link Segment}).
+ *
  * <p>Not thread-safe; one writer owns it.
  */
 public final class SegmentedLog implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
 
-    /** Settings of a log. */
-    public record Options(long maxSegmentBytes, long cacheBytes) {
-        /** 64 MiB segments, 32 MiB of cached entries. */
+    /**
+     * Settings of a log.
+     *
+     * @param maxSegmentBytes size at which the log rolls to a new segment
+     * @param cacheBytes      recent entries kept in memory
+     * @param preallocate     whether the next segment is prepared in the background, filled with zeros to
+     *                        {@code maxSegmentBytes} and synced, so that appends do not grow the file (see
+     *                        {@link Segment}: a cheaper fsync per append)
+     */
+    public record Options(long maxSegmentBytes, long cacheBytes, boolean preallocate) {
+        /** Without preallocation. */
+        public Options(long maxSegmentBytes, long cacheBytes) {
+            this(maxSegmentBytes, cacheBytes, false);
+        }
+
+        /** 64 MiB segments, preallocated; 32 MiB of cached entries. */
         public static Options defaults() {
-            return new Options(64L << 20, 32L << 20);
+            return new Options(64L << 20, 32L << 20, true);
         }
     }
+
+    /** The zero-filled file the next segment is made from (a {@code .tmp}, so recovery removes a leftover one). */
+    static final String SPARE = "preallocated" + Segment.SUFFIX + ".tmp";
 
     private final Path dir;
     private final Options options;
@@ -49,12 +74,22 @@ public final class SegmentedLog implements Closeable {
     private final List<Segment> unsynced = new ArrayList<>();
     /** Files were created or deleted since the last sync. */
     private boolean directoryChanged;
+    /** Prepares the spare segment file off the writer's thread; null without preallocation. */
+    private final ExecutorService preallocator;
+    /** The spare being prepared or ready, or null. */
+    private Future<Path> spare;
 
     private SegmentedLog(Path dir, Options options, List<Segment> segments) {
         this.dir = dir;
         this.options = options;
         this.segments = segments;
         this.cache = new EntryCache(options.cacheBytes());
+        this.preallocator = options.preallocate() ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "raft-log-preallocate");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        prepareSpare();
     }
 
     /**
@@ -70,7 +105,9 @@ public final class SegmentedLog implements Closeable {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(Segment.SUFFIX + ".tmp")) {
+                if (name.equals(SPARE)) {
+                    Files.delete(f); // made again in the background; never part of the log
+                } else if (name.endsWith(Segment.SUFFIX + ".tmp")) {
                     unfinished.add(f);
                 } else if (name.matches("\\d{20}\\" + Segment.SUFFIX)) {
                     firstIndices.add(Long.parseLong(name.substring(0, 20)));
@@ -115,7 +152,13 @@ public final class SegmentedLog implements Closeable {
                 FileSync.directory(dir);
             }
             if (segments.isEmpty()) {
-                segments.add(Segment.create(dir, firstIndexIfNew));
+                // A new log: its first segment is preallocated too (a moment's wait at the first start only).
+                Path zeroed = dir.resolve(SPARE);
+                if (options.preallocate()) {
+                    Segment.prepareZeroed(zeroed, options.maxSegmentBytes());
+                }
+                segments.add(options.preallocate() ? Segment.createFrom(zeroed, dir, firstIndexIfNew)
+                        : Segment.create(dir, firstIndexIfNew));
                 FileSync.directory(dir);
             }
         } catch (IOException | RuntimeException e) {
@@ -321,7 +364,9 @@ public final class SegmentedLog implements Closeable {
         while (!segments.isEmpty()) {
             deleteSegment(segments.remove(segments.size() - 1));
         }
-        segments.add(Segment.create(dir, nextIndex));
+        Path ready = readySpare();
+        segments.add(ready != null ? Segment.createFrom(ready, dir, nextIndex) : Segment.create(dir, nextIndex));
+        prepareSpare();
         FileSync.directory(dir);
         directoryChanged = false;
     }
@@ -345,6 +390,14 @@ public final class SegmentedLog implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (preallocator != null) {
+            preallocator.shutdownNow();
+            try {
+                preallocator.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         IOException first = null;
         for (Segment s : segments) {
             try {
@@ -381,15 +434,65 @@ public final class SegmentedLog implements Closeable {
         return segments.get(lo);
     }
 
-    /** Seals the tail (synced, so only the last segment can ever hold a torn record) and starts a new one. */
+    /**
+     * Seals the tail (cut to its records and synced, so only the last segment can ever hold a torn record or
+     * free space) and starts a new one: from the spare if it is ready, else an empty file that grows (the
+     * writer never waits for a spare).
+     */
     private Segment roll() throws IOException {
         Segment old = tail();
-        old.sync();
+        old.seal();
         unsynced.remove(old);
-        Segment next = Segment.create(dir, old.lastIndex() + 1);
+        Path ready = readySpare();
+        Segment next = ready != null ? Segment.createFrom(ready, dir, old.lastIndex() + 1)
+                : Segment.create(dir, old.lastIndex() + 1);
         segments.add(next);
         directoryChanged = true;
+        if (ready != null) {
+            prepareSpare();
+        }
         return next;
+    }
+
+    private void prepareSpare() {
+        if (preallocator == null || spare != null) {
+            return;
+        }
+        Path file = dir.resolve(SPARE);
+        long bytes = options.maxSegmentBytes();
+        spare = preallocator.submit(() -> {
+            Segment.prepareZeroed(file, bytes);
+            return file;
+        });
+    }
+
+    /** Waits until the spare is ready (for tests, which must know whether the next roll uses it). */
+    boolean awaitSpare(long timeoutMillis) throws Exception {
+        Future<Path> f = spare;
+        if (f == null) {
+            return false;
+        }
+        f.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** The spare if it is ready (taking it), else null; a failed preparation is logged and tried again. */
+    private Path readySpare() {
+        if (spare == null || !spare.isDone()) {
+            return null;
+        }
+        Future<Path> done = spare;
+        spare = null;
+        try {
+            return done.get();
+        } catch (ExecutionException e) {
+            LOG.warn("{}: preparing a preallocated segment failed; the next segment grows as it is written",
+                    dir, e.getCause());
+            prepareSpare();
+            return null;
+        } catch (InterruptedException | CancellationException e) {
+            return null;
+        }
     }
 
     /** Deletes a segment file durably (the directory is synced before anything else happens). */

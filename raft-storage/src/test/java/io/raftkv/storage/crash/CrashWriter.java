@@ -73,7 +73,7 @@ public final class CrashWriter {
 
     /** The storage options both processes use. */
     static DurableStorage.Options options() {
-        return new DurableStorage.Options(new SegmentedLog.Options(SEGMENT_BYTES, CACHE_BYTES));
+        return new DurableStorage.Options(new SegmentedLog.Options(SEGMENT_BYTES, CACHE_BYTES, true));
     }
 
     /** Opens the crash test's data directory (creating it on the first run). */
