@@ -19,8 +19,9 @@ final class TableReport {
         MachineLimits limits = report.limits();
         if (limits != null) {
             out.printf(Locale.ROOT, "machine: %d cores, %s%n", report.cores(), report.java());
-            out.printf(Locale.ROOT, "disk (%s): %,.0f fsyncs/s (4 KiB append + fdatasync), p50 %.3f ms, p99 %.3f ms%n",
-                    limits.directory(), limits.fsyncsPerSecond(), limits.fsyncP50Ms(), limits.fsyncP99Ms());
+            out.printf(Locale.ROOT, "disk (%s): %,.0f fsyncs/s (4 KiB write into a preallocated file + "
+                            + "fdatasync), p50 %.3f ms, p99 %.3f ms%n", limits.directory(), limits.fsyncsPerSecond(),
+                    limits.fsyncP50Ms(), limits.fsyncP99Ms());
             out.printf(Locale.ROOT, "loopback TCP round trip: p50 %.3f ms, p99 %.3f ms%n", limits.rttP50Ms(),
                     limits.rttP99Ms());
             out.printf(Locale.ROOT, "floor of a single-client put (1 fsync + 1 round trip): %.3f ms%n",

@@ -11,7 +11,7 @@ import java.time.Duration;
  * latency.
  *
  * @param directory       where the fsyncs were measured
- * @param fsyncsPerSecond 4 KiB appends each followed by an fsync, one after another
+ * @param fsyncsPerSecond 4 KiB writes into a preallocated file, each followed by an fsync, one after another
  * @param fsyncP50Ms      their median time
  * @param fsyncP99Ms      their 99th percentile
  * @param rttP50Ms        loopback TCP round trip (1 byte each way), median
