@@ -33,7 +33,10 @@ final class JsonReport {
             limits.put("fsyncP99Ms", report.limits().fsyncP99Ms());
             limits.put("loopbackRttP50Ms", report.limits().rttP50Ms());
             limits.put("loopbackRttP99Ms", report.limits().rttP99Ms());
+            limits.put("sharedFsyncP50Ms", report.limits().sharedFsyncP50Ms());
+            limits.put("sharedFsyncP99Ms", report.limits().sharedFsyncP99Ms());
             limits.put("floorMs", report.limits().floorMs());
+            limits.put("sharedDiskFloorMs", report.limits().sharedDiskFloorMs());
             root.put("limits", limits);
         } else {
             root.put("limits", null);

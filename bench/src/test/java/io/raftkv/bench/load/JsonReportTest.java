@@ -33,7 +33,7 @@ class JsonReportTest {
         CellResult raftkv = result("raftkv", cell, 10, 30_000, 8_000, new LeaderObservation("n1", 2));
         CellResult etcd = result("etcd", cell, 10, 10_000, 40_000, new LeaderObservation("n2", 3));
         BenchReport report = new BenchReport("2026-11-22T08:00:00Z", 2, "OpenJDK 17",
-                new MachineLimits("/tmp/x", 5000, 0.15, 0.9, 0.02, 0.05),
+                new MachineLimits("/tmp/x", 5000, 0.15, 0.9, 0.02, 0.05, 0.4, 1.2),
                 List.of(raftkv, etcd, CellResult.failed("etcd", lease, "etcd has no lease reads")),
                 BenchSession.comparisons(List.of(raftkv, etcd)));
 
@@ -41,6 +41,8 @@ class JsonReportTest {
 
         assertThat(root.path("limits").path("fsyncsPerSecond").asDouble()).isEqualTo(5000);
         assertThat(root.path("limits").path("floorMs").asDouble()).isEqualTo(0.17, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(root.path("limits").path("sharedDiskFloorMs").asDouble())
+                .isEqualTo(0.42, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(root.path("leaderChanged").asBoolean()).isTrue();
         JsonNode r = root.path("results").get(0);
         assertThat(r.path("target").asText()).isEqualTo("raftkv");

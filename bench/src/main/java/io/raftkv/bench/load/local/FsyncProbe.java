@@ -1,13 +1,18 @@
 package io.raftkv.bench.load.local;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -36,12 +41,55 @@ final class FsyncProbe {
     }
 
     static Result run(Path directory, Duration duration) throws IOException {
+        Histogram h = new Histogram(3);
+        double seconds = write(directory, duration, h);
+        return new Result(h.getTotalCount() / seconds, h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(99) / 1e6);
+    }
+
+    /**
+     * The same with {@code writers} threads at once, each on its own file: what three replicas sharing one disk
+     * get from it (a local cluster's nodes all write to the same disk). The rate is the writers' total.
+     */
+    static Result runConcurrent(Path directory, Duration duration, int writers) throws IOException {
+        Histogram h = new Histogram(3);
+        List<CompletableFuture<Double>> runs = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    Histogram own = new Histogram(3);
+                    double seconds = write(directory, duration, own);
+                    synchronized (h) {
+                        h.add(own);
+                    }
+                    return seconds;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, runnable -> new Thread(runnable, "fsync-probe").start()));
+        }
+        double seconds = 0;
+        for (CompletableFuture<Double> run : runs) {
+            try {
+                seconds = Math.max(seconds, run.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw e;
+            }
+        }
+        return new Result(h.getTotalCount() / seconds, h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(99) / 1e6);
+    }
+
+    /** One writer: records each write + fsync in {@code h}; returns the seconds it ran. */
+    private static double write(Path directory, Duration duration, Histogram h) throws IOException {
         Files.createDirectories(directory);
         Path file = Files.createTempFile(directory, "fsync-probe", ".dat");
         byte[] bytes = new byte[BLOCK];
         new SplittableRandom(7).nextBytes(bytes); // incompressible, like real entries
         ByteBuffer block = ByteBuffer.allocateDirect(BLOCK).put(bytes).flip();
-        Histogram h = new Histogram(3);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
             for (long at = 0; at < FILE_BYTES; ) {
@@ -64,9 +112,7 @@ final class FsyncProbe {
                 now = System.nanoTime();
                 h.recordValue(now - t0);
             }
-            double seconds = (now - start) / 1e9;
-            return new Result(h.getTotalCount() / seconds, h.getValueAtPercentile(50) / 1e6,
-                    h.getValueAtPercentile(99) / 1e6);
+            return (now - start) / 1e9;
         } finally {
             Files.deleteIfExists(file);
         }
