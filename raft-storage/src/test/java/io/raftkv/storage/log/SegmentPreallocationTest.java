@@ -150,6 +150,34 @@ class SegmentPreallocationTest {
     }
 
     @Test
+    void aSegmentWrittenInLargeSyncsIsFollowedByOneThatGrows() throws Exception {
+        // Large syncs: each sync carries 8 entries of ~1 KiB, twice the threshold of these 16 KiB segments.
+        try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
+            assertThat(log.awaitSpare(10_000)).isTrue();
+            long next = 1;
+            List<Long> tailSizesAfterRolls = new ArrayList<>();
+            for (int roll = 0; roll < 2; roll++) {
+                int segments = log.segmentCount();
+                while (log.segmentCount() == segments) {
+                    List<Entry> batch = new ArrayList<>();
+                    for (int i = 0; i < 8; i++, next++) {
+                        batch.add(Entry.command(next, 1, new byte[1000]));
+                    }
+                    log.append(batch);
+                    log.sync();
+                }
+                List<Path> files = segmentFiles();
+                tailSizesAfterRolls.add(Files.size(files.get(files.size() - 1)));
+            }
+            assertThat(log.awaitSpare(0)).as("no spare is prepared after a segment of large syncs").isFalse();
+            assertThat(tailSizesAfterRolls.get(0)).as("the spare prepared at open was still used")
+                    .isEqualTo(SEGMENT_BYTES);
+            assertThat(tailSizesAfterRolls.get(1)).as("the next segment grows with its records")
+                    .isLessThan(SEGMENT_BYTES);
+        }
+    }
+
+    @Test
     void aLeftoverSpareIsRemovedAtOpenAndAnotherIsPrepared() throws Exception {
         Files.write(dir.resolve(SegmentedLog.SPARE), new byte[] {1, 2, 3});
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
