@@ -43,11 +43,11 @@ final class Cluster {
     private volatile long lastDiscoveryNanos;
 
     Cluster(List<Endpoint> endpoints, EventLoopGroup group, Duration connectTimeout, Duration statusTimeout,
-            int maxFrameBytes, Endpoint first) {
+            int maxFrameBytes, int maxQueuedBytes, Endpoint first) {
         this.endpoints = List.copyOf(endpoints);
         Map<Endpoint, Connection> c = new LinkedHashMap<>();
         for (Endpoint e : this.endpoints) {
-            c.put(e, new Connection(e, group.next(), connectTimeout, maxFrameBytes));
+            c.put(e, new Connection(e, group.next(), connectTimeout, maxFrameBytes, maxQueuedBytes));
         }
         this.connections = Map.copyOf(c);
         this.scheduler = group.next();

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -20,6 +22,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.raftkv.kv.api.ClientProtocol;
 import io.raftkv.kv.api.proto.ClientRequest;
 import io.raftkv.kv.api.proto.ClientResponse;
+import io.raftkv.kv.api.proto.Error;
+import io.raftkv.kv.api.proto.ErrorCode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -58,6 +62,9 @@ final class Connection {
     private final Bootstrap bootstrap;
     private final int maxFrameBytes;
 
+    /** Bytes that may wait to be sent on the socket before requests are refused as overloaded. */
+    private final int maxQueuedBytes;
+
     // Confined to loop.
     private Channel channel;
     private boolean connecting;
@@ -67,13 +74,17 @@ final class Connection {
     private final List<Queued> waitingForConnection = new ArrayList<>();
     private final Map<Long, Pending> pending = new HashMap<>();
 
-    Connection(Endpoint endpoint, EventLoop loop, Duration connectTimeout, int maxFrameBytes) {
+    Connection(Endpoint endpoint, EventLoop loop, Duration connectTimeout, int maxFrameBytes, int maxQueuedBytes) {
         this.endpoint = endpoint;
         this.loop = loop;
         this.maxFrameBytes = maxFrameBytes;
+        this.maxQueuedBytes = maxQueuedBytes;
         this.bootstrap = new Bootstrap()
                 .group(loop) // the channel lives on this connection's loop, so its callbacks need no hop
                 .channel(NioSocketChannel.class)
+                // Not writable above maxQueuedBytes waiting to be sent: write() then refuses (see there).
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(maxQueuedBytes / 2, maxQueuedBytes))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
@@ -165,6 +176,20 @@ final class Connection {
 
     private void write(ClientRequest.Builder builder, CompletableFuture<ClientResponse> f, long timeoutMillis) {
         long id = nextId++;
+        if (!channel.isWritable()) {
+            // The server reads no faster than it serves (it stops reading a connection at its in-flight limit),
+            // so requests beyond it would wait here, in this client's memory, until they time out unanswered.
+            // Refused instead, not sent (so the outcome is known), as the server refuses when it is overloaded;
+            // the call backs off and retries within its deadline.
+            ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+            f.complete(ClientResponse.newBuilder().setId(id).setError(Error.newBuilder()
+                    .setCode(ErrorCode.OVERLOADED)
+                    .setMessage("the connection to " + endpoint + " already has "
+                            + (out == null ? "too many" : String.valueOf(out.totalPendingWriteBytes()))
+                            + " bytes waiting to be sent (limit " + maxQueuedBytes + "); the request was not sent")
+                    .build()).build());
+            return;
+        }
         ClientRequest request = builder.setId(id).build();
         ScheduledFuture<?> timer = loop.schedule(() -> {
             Pending p = pending.remove(id);

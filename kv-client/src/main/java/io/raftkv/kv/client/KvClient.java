@@ -62,6 +62,9 @@ public final class KvClient implements AutoCloseable {
     private final List<Endpoint> endpoints;
     private final Duration requestTimeout;
     private final Duration attemptTimeout;
+    /** Default of {@link Builder#maxQueuedBytesPerConnection}: 8 MiB. */
+    public static final int DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION = 8 << 20;
+
     private final int maxFrameBytes;
     private final Executor callbackExecutor;
     private final EventLoopGroup group;
@@ -89,7 +92,8 @@ public final class KvClient implements AutoCloseable {
         }
         Duration statusTimeout = requestTimeout.compareTo(Duration.ofSeconds(1)) < 0 ? requestTimeout
                 : Duration.ofSeconds(1);
-        this.cluster = new Cluster(endpoints, group, b.connectTimeout, statusTimeout, maxFrameBytes, first);
+        this.cluster = new Cluster(endpoints, group, b.connectTimeout, statusTimeout, maxFrameBytes,
+                b.maxQueuedBytesPerConnection, first);
         this.sessions = new SessionPool(b.maxSessions, SessionPool::randomClientId);
         this.backoff = new Backoff(b.initialBackoff.toMillis(), b.maxBackoff.toMillis(), random);
         this.blocking = new BlockingKvClient(this);
@@ -425,6 +429,7 @@ public final class KvClient implements AutoCloseable {
         private int maxSessions = 64;
         private int ioThreads = 1;
         private int maxFrameBytes = ClientProtocol.DEFAULT_MAX_FRAME_BYTES;
+        private int maxQueuedBytesPerConnection = DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION;
         private RandomGenerator random;
         private Executor callbackExecutor;
 
@@ -503,6 +508,20 @@ public final class KvClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxFrameBytes must be >= 64, got " + n);
             }
             this.maxFrameBytes = n;
+            return this;
+        }
+
+        /**
+         * Most request bytes waiting to be sent on one connection (default 8 MiB). A server reads a connection no
+         * faster than it serves it, so under overload requests queue here; beyond this bound they are refused at
+         * once, unsent, with {@link ErrorCode#OVERLOADED} (and retried with backoff within
+         * their deadline) instead of filling this process's memory and then timing out unanswered.
+         */
+        public Builder maxQueuedBytesPerConnection(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxQueuedBytesPerConnection must be >= 1, got " + n);
+            }
+            this.maxQueuedBytesPerConnection = n;
             return this;
         }
 
