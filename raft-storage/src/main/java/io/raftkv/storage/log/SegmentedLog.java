@@ -373,8 +373,7 @@ public final class SegmentedLog implements Closeable {
         while (!segments.isEmpty()) {
             deleteSegment(segments.remove(segments.size() - 1));
         }
-        Path ready = readySpare();
-        segments.add(ready != null ? Segment.createFrom(ready, dir, nextIndex) : Segment.create(dir, nextIndex));
+        segments.add(newSegment(nextIndex));
         prepareSpare();
         FileSync.directory(dir);
         directoryChanged = false;
@@ -460,9 +459,7 @@ public final class SegmentedLog implements Closeable {
                 || (old.size() - Segment.HEADER_BYTES) / tailSyncs <= preallocateMaxBytesPerSync();
         old.seal();
         unsynced.remove(old);
-        Path ready = readySpare();
-        Segment next = ready != null ? Segment.createFrom(ready, dir, old.lastIndex() + 1)
-                : Segment.create(dir, old.lastIndex() + 1);
+        Segment next = newSegment(old.lastIndex() + 1);
         segments.add(next);
         directoryChanged = true;
         tailSyncs = 0;
@@ -475,6 +472,21 @@ public final class SegmentedLog implements Closeable {
     /** Average bytes per sync up to which a segment written so is followed by a preallocated one. */
     private long preallocateMaxBytesPerSync() {
         return Math.min(PREALLOCATE_MAX_BYTES_PER_SYNC, options.maxSegmentBytes() / 4);
+    }
+
+    /** A new empty segment: from the spare if it is ready and usable, else one that grows as it is written. */
+    private Segment newSegment(long firstIndex) throws IOException {
+        Path ready = readySpare();
+        if (ready != null) {
+            try {
+                return Segment.createFrom(ready, dir, firstIndex);
+            } catch (IOException e) {
+                // Someone deleted or damaged the spare: it is only an optimisation, so the log carries on.
+                LOG.warn("{}: the preallocated spare could not be used ({}); the new segment grows as it is written",
+                        dir, e.toString());
+            }
+        }
+        return Segment.create(dir, firstIndex);
     }
 
     private void prepareSpare() {

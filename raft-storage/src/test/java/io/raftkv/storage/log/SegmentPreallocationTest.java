@@ -178,6 +178,24 @@ class SegmentPreallocationTest {
     }
 
     @Test
+    void aSpareDeletedWhileTheLogRunsOnlyCostsThePreallocationOfOneSegment() throws Exception {
+        try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
+            assertThat(log.awaitSpare(10_000)).isTrue();
+            Files.delete(dir.resolve(SegmentedLog.SPARE));
+            long next = 1;
+            while (log.segmentCount() == 1) {
+                log.append(List.of(entry(next, 1)));
+                next++;
+            }
+            log.sync();
+            List<Path> files = segmentFiles();
+            assertThat(Files.size(files.get(1))).as("the new segment grows").isLessThan(SEGMENT_BYTES);
+            assertThat(log.awaitSpare(10_000)).as("another spare is prepared").isTrue();
+            assertThat(log.entries(1, next - 1, Long.MAX_VALUE)).isEqualTo(entries(1, next - 1, 1));
+        }
+    }
+
+    @Test
     void aLeftoverSpareIsRemovedAtOpenAndAnotherIsPrepared() throws Exception {
         Files.write(dir.resolve(SegmentedLog.SPARE), new byte[] {1, 2, 3});
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
