@@ -530,7 +530,6 @@ public final class SegmentedLog implements Closeable {
         }
     }
 
-    /** Deletes a segment file durably (the directory is synced before anything else happens). */
     /**
      * Like {@link #removePrefix} but leaves deleting the files to the caller, who may do it on another thread:
      * the segments are closed and no longer part of the log, and their paths returned, oldest first. Deleting
@@ -557,6 +556,7 @@ public final class SegmentedLog implements Closeable {
         }
     }
 
+    /** Deletes a segment file durably (the directory is synced before anything else happens). */
     private void deleteSegment(Segment s) throws IOException {
         s.close();
         Files.deleteIfExists(s.path());

@@ -65,16 +65,20 @@ class SegmentPreallocationTest {
         }
     }
 
+    private Path lastSegmentFile() throws IOException {
+        List<Path> files = segmentFiles();
+        return files.get(files.size() - 1);
+    }
+
     @Test
     void theNextSegmentIsPreallocatedAndTheLogReopensToExactlyItsRecords() throws Exception {
         long last;
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
             last = fillUntilPreallocatedTail(log);
         }
-        List<Path> files = segmentFiles();
-        Path tail = files.get(files.size() - 1);
+        Path tail = lastSegmentFile();
         assertThat(Files.size(tail)).as("the tail is the zero-filled spare").isEqualTo(SEGMENT_BYTES);
-        assertThat(Files.size(files.get(0))).as("a sealed segment holds only its records")
+        assertThat(Files.size(segmentFiles().get(0))).as("a sealed segment holds only its records")
                 .isLessThan(SEGMENT_BYTES + 1024);
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
             assertThat(log.lastIndex()).isEqualTo(last);
@@ -95,8 +99,7 @@ class SegmentPreallocationTest {
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS, 1)) {
             last = fillUntilPreallocatedTail(log);
         }
-        List<Path> files = segmentFiles();
-        Path tail = files.get(files.size() - 1);
+        Path tail = lastSegmentFile();
         long end = endOfRecords(tail);
         // Half of a record's frame, then zeros: what a crash in the middle of an append leaves.
         writeAt(tail, end, new byte[] {0, 0, 1, 17, 42, 42, 42});
@@ -166,8 +169,7 @@ class SegmentPreallocationTest {
                     log.append(batch);
                     log.sync();
                 }
-                List<Path> files = segmentFiles();
-                tailSizesAfterRolls.add(Files.size(files.get(files.size() - 1)));
+                tailSizesAfterRolls.add(Files.size(lastSegmentFile()));
             }
             assertThat(log.awaitSpare(0)).as("no spare is prepared after a segment of large syncs").isFalse();
             assertThat(tailSizesAfterRolls.get(0)).as("the spare prepared at open was still used")
